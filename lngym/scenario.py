@@ -1,0 +1,186 @@
+"""Scenario files: the topology, capacities, traffic model and env settings of one experiment.
+
+A scenario is a TOML file in ``envs/`` (``envs/seed.toml`` is the default). It is
+validated as a whole when loaded, so a typo fails at once with the file, the
+field and what was expected, rather than half-way through starting nodes::
+
+    name = "seed"
+    nodes = ["alice", "bob", "carol", "dave", "eve"]
+
+    [[channels]]
+    a = "alice"
+    b = "bob"
+    capacity = 1_000_000   # sat
+    split = 0.5            # share of the capacity on a's side after opening
+
+    [traffic]              # read by lngym.traffic
+    [env]                  # read by lngym.envs
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from lngym.errors import ScenarioError, UnknownNodeError
+
+#: Prefix the seed testnet used for node names on the wire (``lnd-alice``).
+WIRE_PREFIX = "lnd-"
+#: Where scenario names without a path are looked up, unless LNGYM_ENVS says otherwise.
+DEFAULT_ENVS_DIR = Path(__file__).resolve().parent.parent / "envs"
+DEFAULT_SCENARIO = "seed"
+
+_NODE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """One channel as the scenario asks for it: its ends, size and opening split."""
+
+    a: str
+    b: str
+    capacity_sat: int
+    split: float = 0.5
+
+    @property
+    def push_sat(self) -> int:
+        """What the opener ``a`` pushes to ``b`` so that ``b`` holds ``1 - split``."""
+        return round(self.capacity_sat * (1.0 - self.split))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario; channel order here is the order of observation vectors."""
+
+    name: str
+    nodes: tuple[str, ...]
+    channels: tuple[ChannelSpec, ...]
+    traffic: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def node(self, name: str) -> str:
+        """The canonical node name for ``name`` (``lnd-alice`` or ``alice``)."""
+        bare = name[len(WIRE_PREFIX):] if name.startswith(WIRE_PREFIX) else name
+        if bare not in self.nodes:
+            raise UnknownNodeError(
+                f"unknown node {name!r}; scenario {self.name!r} has {', '.join(self.nodes)}"
+            )
+        return bare
+
+    def channel_index(self, a: str, b: str) -> int:
+        """Index of the channel between ``a`` and ``b`` in either direction."""
+        a, b = self.node(a), self.node(b)
+        for index, spec in enumerate(self.channels):
+            if {spec.a, spec.b} == {a, b}:
+                return index
+        raise ScenarioError(f"scenario {self.name!r} has no channel between {a} and {b}")
+
+
+def wire_name(node: str) -> str:
+    """The seed's on-the-wire name of a node, as used in CSV rows and WebSocket messages."""
+    return node if node.startswith(WIRE_PREFIX) else WIRE_PREFIX + node
+
+
+def resolve_path(name_or_path: str | os.PathLike[str] | None) -> Path:
+    """Find a scenario file from a path or a bare name such as ``seed``."""
+    raw = str(name_or_path) if name_or_path is not None else DEFAULT_SCENARIO
+    candidate = Path(raw)
+    if candidate.suffix == ".toml" or candidate.parent != Path("."):
+        if not candidate.is_file():
+            raise ScenarioError(f"{candidate}: scenario file not found")
+        return candidate.resolve()
+    envs_dir = Path(os.environ.get("LNGYM_ENVS", DEFAULT_ENVS_DIR))
+    found = envs_dir / f"{raw}.toml"
+    if not found.is_file():
+        known = sorted(p.stem for p in envs_dir.glob("*.toml"))
+        raise ScenarioError(
+            f"no scenario named {raw!r} in {envs_dir}; known: {', '.join(known) or 'none'}"
+        )
+    return found
+
+
+def load_scenario(name_or_path: str | os.PathLike[str] | None = None) -> Scenario:
+    """Read and validate a scenario file; every problem names the file and field."""
+    path = resolve_path(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    return scenario_from_dict(data, source=str(path), path=path)
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], source: str = "<scenario>", path: Path | None = None
+) -> Scenario:
+    """Validate a scenario given as a mapping (a parsed TOML file or built in code)."""
+
+    def fail(field_name: str, expected: str, got: Any) -> ScenarioError:
+        return ScenarioError(f"{source}: {field_name}: expected {expected}, got {got!r}")
+
+    known_keys = {"name", "description", "nodes", "channels", "traffic", "env"}
+    unknown = sorted(set(data) - known_keys)
+    if unknown:
+        raise fail(unknown[0], f"one of {', '.join(sorted(known_keys))}", unknown[0])
+
+    name = data.get("name", path.stem if path else "scenario")
+    if not isinstance(name, str) or not name:
+        raise fail("name", "a non-empty string", name)
+
+    nodes = data.get("nodes")
+    if not isinstance(nodes, list) or len(nodes) < 2:
+        raise fail("nodes", "a list of at least two node names", nodes)
+    for i, node in enumerate(nodes):
+        if not isinstance(node, str) or not _NODE_NAME.match(node):
+            raise fail(f"nodes[{i}]", "a lowercase name like 'alice' (a-z, 0-9, _)", node)
+    if len(set(nodes)) != len(nodes):
+        raise fail("nodes", "unique names", nodes)
+
+    raw_channels = data.get("channels")
+    if not isinstance(raw_channels, list) or not raw_channels:
+        raise fail("channels", "a non-empty list of [[channels]] tables", raw_channels)
+    channels = tuple(
+        _channel_from_dict(raw, f"channels[{i}]", set(nodes), fail)
+        for i, raw in enumerate(raw_channels)
+    )
+    pairs = [frozenset((c.a, c.b)) for c in channels]
+    for i, pair in enumerate(pairs):
+        if pairs.index(pair) != i:
+            raise fail(f"channels[{i}]", "at most one channel per pair of nodes", sorted(pair))
+
+    for section in ("traffic", "env"):
+        if not isinstance(data.get(section, {}), dict):
+            raise fail(section, "a table", data[section])
+    return Scenario(
+        name=name,
+        nodes=tuple(nodes),
+        channels=channels,
+        traffic=dict(data.get("traffic", {})),
+        env=dict(data.get("env", {})),
+        path=path,
+    )
+
+
+def _channel_from_dict(raw: Any, where: str, nodes: set[str], fail: Any) -> ChannelSpec:
+    """Validate one ``[[channels]]`` entry."""
+    if not isinstance(raw, dict):
+        raise fail(where, "a table with a, b and capacity", raw)
+    extra = sorted(set(raw) - {"a", "b", "capacity", "split"})
+    if extra:
+        raise fail(f"{where}.{extra[0]}", "one of a, b, capacity, split", extra[0])
+    for end in ("a", "b"):
+        if raw.get(end) not in nodes:
+            raise fail(f"{where}.{end}", f"one of the nodes ({', '.join(sorted(nodes))})", raw.get(end))
+    if raw["a"] == raw["b"]:
+        raise fail(f"{where}.b", "a node other than a", raw["b"])
+    capacity = raw.get("capacity")
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity <= 0:
+        raise fail(f"{where}.capacity", "a positive integer number of sat", capacity)
+    split = raw.get("split", 0.5)
+    if not isinstance(split, (int, float)) or isinstance(split, bool) or not 0.0 <= split <= 1.0:
+        raise fail(f"{where}.split", "a number from 0 to 1 (a's share of the capacity)", split)
+    return ChannelSpec(a=raw["a"], b=raw["b"], capacity_sat=capacity, split=float(split))
