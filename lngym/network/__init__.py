@@ -4,8 +4,10 @@ from lngym.network.base import (
     ChannelState,
     Network,
     NodeInfo,
+    PaymentRequest,
     PaymentResult,
+    RebalanceSuggestion,
     Snapshot,
 )
 
-__all__ = ["ChannelState", "Network", "NodeInfo", "PaymentResult", "Snapshot"]
+__all__ = ["ChannelState", "Network", "NodeInfo", "PaymentRequest", "PaymentResult", "RebalanceSuggestion", "Snapshot"]

@@ -131,6 +131,20 @@ class PaymentRequest:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class RebalanceSuggestion:
+    """A proposal to move liquidity in the from–to channel towards ``to_node``.
+
+    This is the seed's ``rebalance_suggestion`` message, and what env actions,
+    baseline policies and WebSocket clients all turn into.
+    """
+
+    from_node: str
+    to_node: str
+    amount_sat: int
+    confidence: float = 1.0
+
+
 class Network(abc.ABC):
     """A Lightning network of named nodes that can pay, rebalance and be reset."""
 
