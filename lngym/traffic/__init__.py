@@ -1,0 +1,18 @@
+"""Seeded payment workloads defined by a scenario's ``[traffic]`` table.
+
+    from lngym.scenario import load_scenario
+    from lngym.traffic import Workload
+
+    workload = Workload.from_scenario(load_scenario("seed"), seed=1)
+    requests = workload.next(500)             # a run of N payments
+    for arrival in workload:                  # a run paced by the clock
+        time.sleep(arrival.gap_s); network.pay(...arrival.request...)
+
+Models: ``skewed`` (buyers and merchants, the default), ``random`` (SimLN's
+random activity) and ``defined`` (explicit schedules, or a SimLN sim.json).
+"""
+
+from lngym.traffic.models import Arrival, TrafficModel
+from lngym.traffic.workload import DEFAULT_MODEL, MODELS, Workload
+
+__all__ = ["Arrival", "DEFAULT_MODEL", "MODELS", "TrafficModel", "Workload"]
