@@ -6,7 +6,9 @@
     workload = Workload.from_scenario(load_scenario("seed"), seed=1)
     requests = workload.next(500)             # a run of N payments
     for arrival in workload:                  # a run paced by the clock
-        time.sleep(arrival.gap_s); network.pay(...arrival.request...)
+        time.sleep(arrival.gap_s)
+        r = arrival.request
+        network.pay(r.sender, r.receiver, r.amount_sat, description=r.description)
 
 Models: ``skewed`` (buyers and merchants, the default), ``random`` (SimLN's
 random activity) and ``defined`` (explicit schedules, or a SimLN sim.json).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, TypeGuard
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def field_error(source: str, field_name: str, expected: str, got: Any) -> Scenar
     return ScenarioError(f"{source}: {field_name}: expected {expected}, got {got!r}")
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -75,14 +75,16 @@ class TableReader:
             raise self.fail(key, expected, value)
         return float(value)
 
-    def integer(self, key: str, default: int | None, expected: str, low: int = 1) -> int | None:
-        """A whole number of at least ``low``; ``None`` only when absent and defaulting to None."""
-        if key not in self.table and default is None:
-            return None
+    def integer(self, key: str, default: int, expected: str, low: int = 1) -> int:
+        """A whole number of at least ``low``."""
         value = self.table.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise self.fail(key, expected, value)
         return value
+
+    def optional_integer(self, key: str, expected: str, low: int = 1) -> int | None:
+        """A whole number of at least ``low``, or None when the table leaves it out."""
+        return self.integer(key, low, expected, low) if key in self.table else None
 
     def string(self, key: str, default: str | None, expected: str) -> str:
         """A non-empty string."""
@@ -114,10 +116,8 @@ class TableReader:
                 raise self.fail(f"{key}.{node}", "a weight of zero or more", weight)
         return {node: float(weight) for node, weight in value.items()}
 
-    def span(self, key: str, expected: str, required: bool = True) -> Span | None:
+    def span(self, key: str, expected: str) -> Span:
         """A number or ``[low, high]`` with ``0 <= low < high`` (a fixed value must be above 0)."""
-        if key not in self.table and not required:
-            return None
         value = self.table.get(key)
         if _is_number(value) and value > 0:
             return Span(value, value, isinstance(value, int))

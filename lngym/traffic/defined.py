@@ -120,7 +120,7 @@ def _own_activity(scenario: Scenario, entry: TableReader) -> Activity:
         amount=entry.span("amount_sat", f"whole sat above 0, {_RANGE}"),
         amount_unit_msat=1000,
         interval_s=entry.span("interval_s", f"seconds above 0, {_RANGE}"),
-        count=entry.integer("count", None, "a number of payments, at least 1"),
+        count=entry.optional_integer("count", "a number of payments, at least 1"),
         start_s=start,
         description=entry.string("description", f"{source} to {destination}", "a non-empty string"),
     )
@@ -141,7 +141,7 @@ def read_sim_json(path: Path, scenario: Scenario) -> list[Activity]:
     for i, raw in enumerate(data["activity"]):
         entry = TableReader(raw, f"activity[{i}]", str(path), _SIMLN_KEYS)
         source, destination = _ends(scenario, entry)
-        start = entry.integer("start_secs", None, "seconds, 0 or more", 0)
+        start = entry.optional_integer("start_secs", "seconds, 0 or more", 0)
         activities.append(
             Activity(
                 source=source,
@@ -149,7 +149,7 @@ def read_sim_json(path: Path, scenario: Scenario) -> list[Activity]:
                 amount=entry.span("amount_msat", f"msat above 0, {_RANGE}"),
                 amount_unit_msat=1,
                 interval_s=entry.span("interval_secs", f"seconds above 0, {_RANGE}"),
-                count=entry.integer("count", None, "a number of payments, at least 1"),
+                count=entry.optional_integer("count", "a number of payments, at least 1"),
                 start_s=float(start) if start is not None else None,
                 description=f"SimLN activity {i}",
             )

@@ -66,7 +66,8 @@ class TrafficModel(abc.ABC):
 
 
 def _normalised(weights: np.ndarray) -> np.ndarray:
-    return weights / weights.sum()
+    shares: np.ndarray = weights / weights.sum()
+    return shares
 
 
 def _receiver_tables(nodes: tuple[str, ...], weights: np.ndarray) -> list[np.ndarray]:

@@ -42,6 +42,8 @@ class Workload:
     ``next(n)`` serves runs of N payments; iterating yields ``Arrival``s (the
     request with its ``gap_s`` and ``at_s``) for runs paced by the clock. Both
     read the same stream, so the requests do not depend on which one is used.
+    Draw from one thread (the producer of a run); payments may then go out
+    concurrently, but their order of drawing is what the seed fixes.
     """
 
     def __init__(self, model: TrafficModel, seed: int | None = None) -> None:
@@ -65,7 +67,7 @@ class Workload:
         }
         if name not in built:
             built[name] = MODELS[name](scenario, TableReader({}, f"traffic.{name}", source, ()))
-        default_seed = table.integer("seed", None, "a seed, a whole number of 0 or more", 0)
+        default_seed = table.optional_integer("seed", "a seed, a whole number of 0 or more", 0)
         return cls(built[name], seed if seed is not None else default_seed)
 
     @property
