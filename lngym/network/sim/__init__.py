@@ -1,0 +1,6 @@
+"""The ``sim`` backend: an in-process, LND-like model of channels, fees, reserves and routing."""
+
+from lngym.network.sim.constants import Policy
+from lngym.network.sim.network import Sim
+
+__all__ = ["Policy", "Sim"]

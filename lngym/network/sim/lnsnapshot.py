@@ -1,0 +1,78 @@
+"""Loader for the public Lightning graph snapshot in ``shared/data/ln-snapshot/``.
+
+The CSVs come from the CLoTH simulator. Their README says sat, but capacities,
+balances and fees are in msat (the 95th percentile capacity is exactly
+16,777,215,000: the old 0.168 BTC channel limit in msat), so they are read as
+msat. Parallel channels between the same two nodes (about 3,300) are merged into
+one, because a scenario holds one channel per pair and LND's non-strict
+forwarding lets a node use any of them anyway: capacities and balances add up,
+and each direction keeps the policy of its largest channel.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from lngym.network.sim.constants import MSAT, Policy
+from lngym.network.sim.network import Sim
+from lngym.scenario import ChannelSpec, Scenario
+
+#: Where the snapshot is read from unless LNGYM_LN_SNAPSHOT says otherwise (never copied).
+DEFAULT_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ln-snapshot"
+
+
+def snapshot_dir() -> Path:
+    """The snapshot's directory: $LNGYM_LN_SNAPSHOT, else ../shared/data/ln-snapshot."""
+    return Path(os.environ.get("LNGYM_LN_SNAPSHOT", DEFAULT_DIR))
+
+
+def _read(path: Path) -> np.ndarray:
+    """An all-integer CSV with a header line, as an int64 matrix."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: LN snapshot file not found (set LNGYM_LN_SNAPSHOT)")
+    return np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
+
+
+def load_ln_snapshot(directory: str | os.PathLike[str] | None = None, traffic: dict | None = None) -> Sim:
+    """A ``Sim`` of the real graph with its balances and policies (node ``n17`` is id 17)."""
+    root = Path(directory) if directory is not None else snapshot_dir()
+    channels = _read(root / "channels_ln.csv")
+    edges = _read(root / "edges_ln.csv")
+    merged: dict[tuple[int, int], list[int]] = {}  # (a, b) -> [cap, bal_a, bal_b, best_a, best_b, best_cap]
+    for _, e1, e2, n1, n2, cap in channels.tolist():
+        if n1 == n2:
+            continue
+        key, first, second = ((n1, n2), e1, e2) if n1 < n2 else ((n2, n1), e2, e1)
+        entry = merged.setdefault(key, [0, 0, 0, first, second, 0])
+        entry[0] += cap
+        entry[1] += int(edges[first, 5])
+        entry[2] += int(edges[second, 5])
+        if cap > entry[5]:
+            entry[3], entry[4], entry[5] = first, second, cap
+    count = int(max(channels[:, 3].max(), channels[:, 4].max())) + 1
+    names = tuple(f"n{i}" for i in range(count))
+    specs, balances, policies = [], [], {}
+    for (a, b), (cap, bal_a, bal_b, best_a, best_b, _) in merged.items():
+        cap_sat = cap // MSAT
+        specs.append(ChannelSpec(names[a], names[b], cap_sat, bal_a / cap if cap else 0.5))
+        balances += [bal_a, bal_b]
+        policies[(names[a], names[b])] = _policy(edges[best_a])
+        policies[(names[b], names[a])] = _policy(edges[best_b])
+    scenario = Scenario(
+        name="ln-snapshot",
+        nodes=names,
+        channels=tuple(specs),
+        traffic=traffic if traffic is not None else {"model": "random"},
+        env={},
+        path=None,
+    )
+    return Sim(scenario, policies=policies, balances_msat=balances)
+
+
+def _policy(edge: np.ndarray) -> Policy:
+    """One direction's policy from an edges_ln.csv row."""
+    _, _, _, _, _, _, base, ppm, min_htlc, timelock = (int(x) for x in edge)
+    return Policy(base_fee_msat=base, fee_rate_ppm=ppm, time_lock_delta=timelock, min_htlc_msat=min_htlc)

@@ -1,0 +1,191 @@
+"""``Sim``: the in-process twin of a Lightning network behind the Network interface."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Sequence
+
+import numpy as np
+
+from lngym.errors import InvalidAmountError, NetworkStateError
+from lngym.network.base import (
+    PAYMENT,
+    REBALANCE,
+    ChannelState,
+    Network,
+    NodeInfo,
+    PaymentRequest,
+    PaymentResult,
+    Snapshot,
+    check_amount,
+)
+from lngym.network.sim import constants as K
+from lngym.network.sim.graph import ChannelGraph, PolicyMap
+from lngym.network.sim.payments import Outcome, PaymentEngine
+from lngym.scenario import Scenario
+
+
+class Sim(Network):
+    """Channels, fees, reserves and LND-like routing, simulated in integer msat.
+
+    Deterministic: the same start state and the same calls give the same
+    results, so it needs no seed. ``start``/``stop`` only mark it usable.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        policies: PolicyMap | None = None,
+        balances_msat: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__(scenario)
+        self.graph = ChannelGraph(scenario, policies)
+        initial = list(balances_msat) if balances_msat is not None else self.graph.initial_balances_msat()
+        if len(initial) != 2 * self.graph.n_channels or min(initial, default=0) < 0:
+            raise ValueError("balances_msat needs two non-negative balances (a's, b's) per channel")
+        self._initial = initial
+        self.engine = PaymentEngine(self.graph, initial)
+        self.running = True
+
+    @classmethod
+    def from_snapshot(
+        cls, scenario: Scenario, snapshot: Snapshot, policies: PolicyMap | None = None
+    ) -> "Sim":
+        """A twin whose channels start exactly as in ``snapshot`` (e.g. of a live network)."""
+        if len(snapshot.channels) != len(scenario.channels):
+            raise ValueError(
+                f"snapshot has {len(snapshot.channels)} channels, scenario has {len(scenario.channels)}"
+            )
+        balances: list[int] = []
+        for spec, state in zip(scenario.channels, snapshot.channels):
+            if (state.a, state.b) != (spec.a, spec.b):
+                raise ValueError(f"snapshot channel {state.index} is {state.a}-{state.b}, not {spec.a}-{spec.b}")
+            balances += [state.balance_a_sat * K.MSAT, state.balance_b_sat * K.MSAT]
+        return cls(scenario, policies=policies, balances_msat=balances)
+
+    @classmethod
+    def from_network(cls, network: Network, policies: PolicyMap | None = None) -> "Sim":
+        """A twin of a running network: its snapshot, and its policies if it reports them."""
+        if policies is None and callable(getattr(network, "policies", None)):
+            policies = network.policies()
+        return cls.from_snapshot(network.scenario, network.snapshot(), policies=policies)
+
+    # -- Network interface ----------------------------------------------------------------
+    def start(self) -> None:
+        """Nothing to launch: mark the twin usable."""
+        self.running = True
+
+    def stop(self) -> None:
+        """Mark the twin stopped; payments then raise until ``start``."""
+        self.running = False
+
+    def nodes(self) -> list[NodeInfo]:
+        """Every node, always alive, with a stable made-up pubkey."""
+        return [
+            NodeInfo(name=n, pubkey="02" + hashlib.sha256(n.encode()).hexdigest()) for n in self.graph.nodes
+        ]
+
+    def snapshot(self) -> Snapshot:
+        """Channel states in scenario order (balances in whole sat, rounded down like LND)."""
+        bal = self.engine.balances
+        return Snapshot(
+            channels=tuple(
+                ChannelState(
+                    index=c,
+                    id=f"sim:{c}",
+                    a=spec.a,
+                    b=spec.b,
+                    capacity_sat=spec.capacity_sat,
+                    balance_a_sat=bal[2 * c] // K.MSAT,
+                    balance_b_sat=bal[2 * c + 1] // K.MSAT,
+                    active=True,
+                )
+                for c, spec in enumerate(self.scenario.channels)
+            )
+        )
+
+    def balance_ratios(self) -> np.ndarray:
+        """Share of each channel's capacity on its ``a`` side, without building a Snapshot."""
+        bal = np.asarray(self.engine.balances[0::2], dtype=np.float64)
+        return bal / np.asarray(self.graph.capacity_msat[0::2], dtype=np.float64)
+
+    def pay(
+        self,
+        sender: str,
+        receiver: str,
+        amount_sat: int,
+        description: str = "",
+        keysend: bool = False,
+        fee_limit_sat: int | None = None,
+    ) -> PaymentResult:
+        """Route and settle one payment; a failure comes back as a result, never raised."""
+        started = time.perf_counter()
+        sender, receiver = self.scenario.node(sender), self.scenario.node(receiver)
+        check_amount(amount_sat)
+        if sender == receiver:
+            raise InvalidAmountError(f"{sender} cannot pay itself; use rebalance() for a circular payment")
+        self._check_running()
+        limit = K.default_fee_limit_msat(amount_sat) if fee_limit_sat is None else fee_limit_sat * K.MSAT
+        ids = self.graph.node_id
+        outcome = self.engine.send(ids[sender], ids[receiver], amount_sat * K.MSAT, limit)
+        return self._result(sender, receiver, amount_sat, outcome, started, description, PAYMENT)
+
+    def pay_many(
+        self, requests: Sequence[PaymentRequest], concurrency: int = 8, keysend: bool = False
+    ) -> list[PaymentResult]:
+        """Pay one after the other: in-process there is nothing to overlap."""
+        return [self.pay(r.sender, r.receiver, r.amount_sat, r.description, keysend) for r in requests]
+
+    def rebalance(
+        self, from_node: str, to_node: str, amount_sat: int, max_fee_sat: int
+    ) -> PaymentResult:
+        """Circular payment of ``from_node``: out to ``to_node``, back through another channel."""
+        started = time.perf_counter()
+        from_node, to_node = self.scenario.node(from_node), self.scenario.node(to_node)
+        check_amount(amount_sat)
+        if isinstance(max_fee_sat, bool) or not isinstance(max_fee_sat, int) or max_fee_sat < 0:
+            raise InvalidAmountError(f"max_fee_sat must be a whole number of 0 or more, got {max_fee_sat!r}")
+        self._check_running()
+        first = self.graph.edge_of(from_node, to_node)
+        node = self.graph.node_id[from_node]
+        outcome = self.engine.send(node, node, amount_sat * K.MSAT, max_fee_sat * K.MSAT, first_edge=first)
+        return self._result(from_node, to_node, amount_sat, outcome, started, "rebalance", REBALANCE)
+
+    def reset_balances(self, hard: bool = False) -> Snapshot:
+        """Restore the initial split exactly; ``hard`` also forgets cached routes."""
+        self.engine.balances[:] = self._initial
+        if hard:
+            self.engine.router.clear()
+        return self.snapshot()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _check_running(self) -> None:
+        if not self.running:
+            raise NetworkStateError("the simulated network is stopped; call start() first")
+
+    def _result(
+        self, sender: str, receiver: str, amount_sat: int, outcome: Outcome,
+        started: float, description: str, kind: str,
+    ) -> PaymentResult:
+        """A PaymentResult worded like the live backend's (reason plus the last attempt's cause)."""
+        g = self.graph
+        route: tuple[str, ...] = ()
+        if outcome.path:
+            route = (g.nodes[g.edge_from[outcome.path[0]]], *(g.nodes[g.edge_to[e]] for e in outcome.path))
+        reason = outcome.reason
+        if reason and outcome.last_failure:
+            reason += f" (last attempt: {outcome.last_failure} at {g.nodes[outcome.failed_at]})"
+        return PaymentResult(
+            sender=sender,
+            receiver=receiver,
+            amount_sat=amount_sat,
+            success=outcome.success,
+            fee_msat=outcome.fee_msat,
+            route=route,
+            attempts=outcome.attempts,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            failure_reason=reason,
+            description=description,
+            kind=kind,
+        )

@@ -1,0 +1,126 @@
+"""One payment through the twin: route, try, retry around failed channels, settle.
+
+Mirrors LND's payment loop: find a route with what the sender knows (every
+channel's capacity and policy, and the real balance only of its own channels),
+send the HTLC hop by hop, and on a ``temporary channel failure`` leave the
+channel that failed out of the next route. Balances only change when an attempt
+succeeds end to end, so a failed payment changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lngym.network.sim import constants as K
+from lngym.network.sim.graph import ChannelGraph
+from lngym.network.sim.router import Router
+
+
+@dataclass
+class Outcome:
+    """Result of ``send`` in node ids and msat, turned into a PaymentResult by the caller."""
+
+    success: bool
+    fee_msat: int
+    path: list[int]
+    attempts: int
+    reason: str = ""
+    last_failure: str = ""
+    failed_at: int = -1
+
+
+class PaymentEngine:
+    """Owns the balances (msat per edge's sending side) and moves them."""
+
+    def __init__(self, graph: ChannelGraph, balances_msat: list[int]) -> None:
+        self.graph = graph
+        self.router = Router(graph)
+        self.balances = list(balances_msat)
+
+    def spendable(self, edge: int) -> int:
+        """What the sending side of ``edge`` can put into a new HTLC, in msat."""
+        return self.balances[edge] - self.graph.hold_msat[edge]
+
+    def hop_amounts(self, path: list[int], amount_msat: int) -> list[int]:
+        """Amount each hop carries: the final amount plus the fees of the hops after it."""
+        g = self.graph
+        amounts = [amount_msat] * len(path)
+        for i in range(len(path) - 2, -1, -1):
+            nxt = path[i + 1]
+            carried = amounts[i + 1]
+            amounts[i] = carried + g.base_fee[nxt] + carried * g.fee_ppm[nxt] // 1_000_000
+        return amounts
+
+    def send(
+        self, source: int, target: int, amount_msat: int, fee_limit_msat: int, first_edge: int = -1
+    ) -> Outcome:
+        """Pay ``amount_msat`` from source to target, or from source through ``first_edge``."""
+        excluded: set[int] = set()
+        attempts, last, failed_at = 0, "", -1
+        while True:
+            path = self._plan(source, target, amount_msat, excluded, first_edge)
+            if path is None:
+                reason = K.NO_ROUTE
+                if attempts == 0 and self._outbound(source, first_edge) < amount_msat:
+                    reason = K.INSUFFICIENT_BALANCE
+                return Outcome(False, 0, [], attempts, reason, last, failed_at)
+            amounts = self.hop_amounts(path, amount_msat)
+            if amounts[0] - amount_msat > fee_limit_msat:
+                return Outcome(False, 0, path, attempts, K.NO_ROUTE, last, failed_at)
+            unusable = self._unusable(path, amounts, first_edge)
+            if unusable >= 0:  # LND's own pathfinding would not have picked it
+                excluded.add(unusable)
+                continue
+            if attempts == K.MAX_ATTEMPTS:
+                return Outcome(False, 0, path, attempts, K.TIMEOUT, last, failed_at)
+            attempts += 1
+            failed = self._first_short_hop(path, amounts)
+            if failed < 0:
+                self._settle(path, amounts)
+                return Outcome(True, amounts[0] - amount_msat, path, attempts)
+            excluded.add(failed)
+            last, failed_at = K.TEMPORARY_CHANNEL_FAILURE, self.graph.edge_from[failed]
+
+    def _plan(
+        self, source: int, target: int, amount: int, excluded: set[int], first_edge: int
+    ) -> list[int] | None:
+        """A route using only what the sender knows, or None."""
+        if first_edge >= 0:
+            if first_edge in excluded:
+                return None
+            g = self.graph
+            ban = excluded | {first_edge ^ 1}
+            rest = self.router.route(g.edge_to[first_edge], target, amount, frozenset(ban))
+            return None if rest is None else [first_edge, *rest]
+        ban = excluded | {e for e in self.graph.out_edges[source] if self.spendable(e) < amount}
+        return self.router.route(source, target, amount, frozenset(ban))
+
+    def _outbound(self, source: int, first_edge: int) -> int:
+        """The most the sender could put into one HTLC on its allowed channels."""
+        edges = [first_edge] if first_edge >= 0 else self.graph.out_edges[source]
+        return max((self.spendable(e) for e in edges), default=0)
+
+    def _unusable(self, path: list[int], amounts: list[int], first_edge: int) -> int:
+        """An edge the sender knows cannot carry its amount (policy, or own balance), else -1."""
+        g = self.graph
+        for e, amount in zip(path, amounts):
+            if not g.min_htlc[e] <= amount <= g.max_htlc[e]:
+                return e
+        if self.spendable(path[0]) < amounts[0]:
+            return path[0]
+        return -1
+
+    def _first_short_hop(self, path: list[int], amounts: list[int]) -> int:
+        """The first edge whose sending side cannot forward its amount, else -1."""
+        balances, hold = self.balances, self.graph.hold_msat
+        for e, amount in zip(path, amounts):
+            if balances[e] - hold[e] < amount:
+                return e
+        return -1
+
+    def _settle(self, path: list[int], amounts: list[int]) -> None:
+        """Move each hop's amount across its channel."""
+        balances = self.balances
+        for e, amount in zip(path, amounts):
+            balances[e] -= amount
+            balances[e ^ 1] += amount
