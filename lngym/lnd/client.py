@@ -1,0 +1,202 @@
+"""A small LND gRPC client: TLS + admin macaroon, a deadline on every call.
+
+Every failure is raised as ``NodeError("bob: SendPaymentV2 failed: …")`` so the
+caller always learns which node and which call broke, and no raw
+``grpc.RpcError`` escapes into envs or the CLI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import grpc
+
+from lngym.errors import NodeError
+from lngym.lnd.protos import lightning_grpc, lightning_pb2, router_grpc, router_pb2
+
+#: Deadline for quick RPCs (getinfo, listchannels, ...), in seconds.
+CALL_TIMEOUT = 10.0
+#: Extra time on top of a payment's own timeout before the stream is abandoned.
+PAYMENT_GRACE = 10.0
+# LND's gRPC messages can be large (DescribeGraph of a big network).
+_MAX_MESSAGE = 200 * 1024 * 1024
+
+FAILURE_REASONS = {
+    0: "",
+    1: "timeout",
+    2: "no route",
+    3: "error",
+    4: "incorrect payment details",
+    5: "insufficient balance",
+    6: "canceled",
+}
+
+
+def failure_reason_text(reason: int) -> str:
+    """LND's PaymentFailureReason in words ('no route', 'insufficient balance', ...)."""
+    return FAILURE_REASONS.get(reason, f"unknown failure {reason}")
+
+
+def htlc_failure_text(code: int) -> str:
+    """An HTLC failure code in words, e.g. 'temporary channel failure'."""
+    return lightning_pb2.Failure.FailureCode.Name(code).lower().replace("_", " ")
+
+
+class LndClient:
+    """Typed access to one LND node's Lightning, Router and State services."""
+
+    def __init__(
+        self, name: str, target: str, tls_cert: Path, macaroon: Path | None = None
+    ) -> None:
+        self.name = name
+        self.target = target
+        options = [
+            ("grpc.max_receive_message_length", _MAX_MESSAGE),
+            ("grpc.ssl_target_name_override", "localhost"),
+        ]
+        credentials = grpc.ssl_channel_credentials(Path(tls_cert).read_bytes())
+        if macaroon is not None:
+            macaroon_hex = Path(macaroon).read_bytes().hex()
+            auth = grpc.metadata_call_credentials(
+                lambda _context, callback: callback((("macaroon", macaroon_hex),), None)
+            )
+            credentials = grpc.composite_channel_credentials(credentials, auth)
+        self._channel = grpc.secure_channel(target, credentials, options)
+        self.lightning = lightning_grpc.LightningStub(self._channel)
+        self.router = router_grpc.RouterStub(self._channel)
+        self.state = lightning_grpc.StateStub(self._channel)
+
+    def close(self) -> None:
+        """Close the underlying channel; the client is unusable afterwards."""
+        self._channel.close()
+
+    def _call(self, stub: Any, method: str, request: Any, timeout: float = CALL_TIMEOUT) -> Any:
+        try:
+            return getattr(stub, method)(request, timeout=timeout)
+        except grpc.RpcError as exc:
+            raise NodeError(f"{self.name}: {method} failed: {_describe(exc)}") from None
+
+    # -- node state -------------------------------------------------------------------
+    def get_state(self) -> str:
+        """The wallet/server state name, e.g. 'SERVER_ACTIVE' (no macaroon needed)."""
+        response = self._call(self.state, "GetState", lightning_pb2.GetStateRequest(), 5.0)
+        return lightning_pb2.WalletState.Name(response.state)
+
+    def get_info(self) -> Any:
+        """GetInfo: identity pubkey, block height, sync flags, channel counts."""
+        return self._call(self.lightning, "GetInfo", lightning_pb2.GetInfoRequest())
+
+    def stop_daemon(self) -> None:
+        """Ask lnd to shut down gracefully."""
+        self._call(self.lightning, "StopDaemon", lightning_pb2.StopRequest())
+
+    # -- on-chain wallet ----------------------------------------------------------------
+    def new_address(self) -> str:
+        """A fresh P2WPKH address of the node's wallet."""
+        request = lightning_pb2.NewAddressRequest(type=lightning_pb2.WITNESS_PUBKEY_HASH)
+        return self._call(self.lightning, "NewAddress", request).address
+
+    def wallet_balance(self) -> Any:
+        """Confirmed and unconfirmed on-chain balance."""
+        return self._call(self.lightning, "WalletBalance", lightning_pb2.WalletBalanceRequest())
+
+    def send_many(self, outputs: dict[str, int], sat_per_vbyte: int = 2) -> str:
+        """Pay several addresses in one transaction; returns the txid."""
+        request = lightning_pb2.SendManyRequest(AddrToAmount=outputs, sat_per_vbyte=sat_per_vbyte)
+        return self._call(self.lightning, "SendMany", request).txid
+
+    def send_coins(self, address: str, amount_sat: int, sat_per_vbyte: int = 2) -> str:
+        """Pay one address on chain; returns the txid."""
+        request = lightning_pb2.SendCoinsRequest(
+            addr=address, amount=amount_sat, sat_per_vbyte=sat_per_vbyte
+        )
+        return self._call(self.lightning, "SendCoins", request).txid
+
+    # -- peers and channels ----------------------------------------------------------------
+    def connect_peer(self, pubkey: str, host: str) -> None:
+        """Connect to a peer by pubkey@host; an existing connection is not an error."""
+        request = lightning_pb2.ConnectPeerRequest(
+            addr=lightning_pb2.LightningAddress(pubkey=pubkey, host=host), timeout=10
+        )
+        try:
+            self._call(self.lightning, "ConnectPeer", request, 15.0)
+        except NodeError as exc:
+            if "already connected" not in str(exc):
+                raise
+
+    def list_peers(self) -> list[Any]:
+        """Currently connected peers."""
+        return list(self._call(self.lightning, "ListPeers", lightning_pb2.ListPeersRequest()).peers)
+
+    def list_channels(self) -> list[Any]:
+        """Open channels with balances, reserves and commit fees."""
+        request = lightning_pb2.ListChannelsRequest()
+        return list(self._call(self.lightning, "ListChannels", request).channels)
+
+    def pending_open_count(self) -> int:
+        """Number of channels still waiting for their funding transaction."""
+        response = self._call(self.lightning, "PendingChannels", lightning_pb2.PendingChannelsRequest())
+        return len(response.pending_open_channels)
+
+    def open_channel(self, pubkey: str, capacity_sat: int, push_sat: int) -> str:
+        """Open a public channel and return its funding txid (hex, as block explorers show it)."""
+        request = lightning_pb2.OpenChannelRequest(
+            node_pubkey=bytes.fromhex(pubkey),
+            local_funding_amount=capacity_sat,
+            push_sat=push_sat,
+            sat_per_vbyte=2,
+            min_confs=1,
+        )
+        point = self._call(self.lightning, "OpenChannelSync", request, 30.0)
+        return point.funding_txid_bytes[::-1].hex()
+
+    def describe_graph(self) -> Any:
+        """The node's view of the public graph (nodes and edges with policies)."""
+        return self._call(self.lightning, "DescribeGraph", lightning_pb2.ChannelGraphRequest(), 30.0)
+
+    # -- payments ---------------------------------------------------------------------------
+    def add_invoice(self, amount_sat: int, memo: str = "") -> Any:
+        """Create an invoice; the response holds payment_request and r_hash."""
+        request = lightning_pb2.Invoice(value=amount_sat, memo=memo[:600])
+        return self._call(self.lightning, "AddInvoice", request)
+
+    def send_payment(self, timeout_s: int = 30, **fields: Any) -> Any:
+        """SendPaymentV2 until the payment is final; returns the final lnrpc.Payment.
+
+        ``fields`` are SendPaymentRequest fields (payment_request, dest, amt,
+        outgoing_chan_ids, last_hop_pubkey, allow_self_payment, ...).
+        """
+        request = router_pb2.SendPaymentRequest(
+            timeout_seconds=timeout_s, no_inflight_updates=True, **fields
+        )
+        try:
+            stream: Iterator[Any] = self.router.SendPaymentV2(
+                request, timeout=timeout_s + PAYMENT_GRACE
+            )
+            final = None
+            for update in stream:
+                final = update
+                if update.status in (lightning_pb2.Payment.SUCCEEDED, lightning_pb2.Payment.FAILED):
+                    break
+            if final is None:
+                raise NodeError(f"{self.name}: SendPaymentV2 ended without a payment status")
+            return final
+        except grpc.RpcError as exc:
+            raise NodeError(f"{self.name}: SendPaymentV2 failed: {_describe(exc)}") from None
+
+    def reset_mission_control(self) -> None:
+        """Forget past payment failures, so resets give the router a clean slate."""
+        self._call(self.router, "ResetMissionControl", router_pb2.ResetMissionControlRequest())
+
+
+def _describe(exc: grpc.RpcError) -> str:
+    """A one-line description of a gRPC error, without grpc's multi-line repr."""
+    code = exc.code() if hasattr(exc, "code") else None
+    details = exc.details() if hasattr(exc, "details") else str(exc)
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return f"node unreachable ({details})"
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return "no answer before the deadline"
+    return details or (code.name if code else "unknown error")
+

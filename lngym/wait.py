@@ -1,0 +1,54 @@
+"""One waiting helper for every readiness check, so timeouts say what they waited for.
+
+``LNGYM_TIMEOUT_FACTOR`` scales every timeout at once (useful on slow CI machines),
+as Bitcoin Core's functional tests do with their timeout factor.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable, TypeVar
+
+from lngym.errors import LngymError
+
+T = TypeVar("T")
+
+#: Multiplier applied to every timeout lngym waits with.
+TIMEOUT_FACTOR = float(os.environ.get("LNGYM_TIMEOUT_FACTOR", "1"))
+
+
+class WaitTimeout(LngymError):
+    """A condition did not become true in time."""
+
+
+def wait_until(
+    predicate: Callable[[], T],
+    timeout: float,
+    what: str,
+    alive: Callable[[], None] | None = None,
+    interval: float = 0.05,
+) -> T:
+    """Poll ``predicate`` until it returns something truthy and return that.
+
+    ``alive`` is called on every loop and should raise if a process we depend on
+    has died, so a crash surfaces at once with its cause instead of as a timeout.
+    Exceptions from ``predicate`` count as "not yet"; the last one is reported.
+    """
+    deadline = time.monotonic() + timeout * TIMEOUT_FACTOR
+    last_error: Exception | None = None
+    while True:
+        if alive is not None:
+            alive()
+        try:
+            result = predicate()
+            if result:
+                return result
+        except LngymError as exc:
+            last_error = exc
+        except Exception as exc:  # noqa: BLE001 - any failure of a poll means "not yet"
+            last_error = exc
+        if time.monotonic() >= deadline:
+            detail = f"; last error: {last_error}" if last_error else ""
+            raise WaitTimeout(f"timed out after {timeout * TIMEOUT_FACTOR:.0f}s waiting for {what}{detail}")
+        time.sleep(interval)
