@@ -1,0 +1,138 @@
+"""The btcd regtest node: its command line, JSON-RPC client and block mining."""
+
+from __future__ import annotations
+
+import base64
+import json
+import ssl
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lngym.errors import NodeError
+from lngym.network.native.process import DaemonProcess
+from lngym.paths import find_binary
+from lngym.wait import wait_until
+
+#: Seconds btcd gets to answer RPC after it starts.
+START_TIMEOUT = 30.0
+
+
+@dataclass
+class BtcdConfig:
+    """Everything needed to (re)start btcd and to talk to it."""
+
+    data_dir: Path
+    rpc_port: int
+    user: str = "lngym"
+    password: str = "lngym"
+    mining_address: str = ""
+
+    @property
+    def rpc_host(self) -> str:
+        """host:port of the JSON-RPC server (lnd's --btcd.rpchost)."""
+        return f"127.0.0.1:{self.rpc_port}"
+
+    @property
+    def cert(self) -> Path:
+        """TLS certificate btcd generates on first start; lnd and we trust it."""
+        return self.data_dir / "rpc.cert"
+
+
+class Btcd:
+    """One btcd process on regtest, driven over JSON-RPC."""
+
+    def __init__(self, config: BtcdConfig, pid: int | None = None) -> None:
+        self.config = config
+        self.process = DaemonProcess(
+            "btcd", self._argv(), config.data_dir / "btcd.log", marker=str(config.data_dir)
+        )
+        self.process.pid = pid
+        self._ssl: ssl.SSLContext | None = None
+
+    def _argv(self) -> list[str]:
+        c = self.config
+        argv = [
+            str(find_binary("btcd")),
+            "--regtest",
+            f"--datadir={c.data_dir / 'data'}",
+            f"--logdir={c.data_dir / 'logs'}",
+            f"--rpclisten={c.rpc_host}",
+            f"--rpcuser={c.user}",
+            f"--rpcpass={c.password}",
+            f"--rpccert={c.cert}",
+            f"--rpckey={c.data_dir / 'rpc.key'}",
+            "--nolisten",
+            "--txindex",
+            "--debuglevel=info",
+            f"--configfile={c.data_dir / 'btcd.conf'}",
+        ]
+        if c.mining_address:
+            argv.append(f"--miningaddr={c.mining_address}")
+        return argv
+
+    def start(self) -> None:
+        """Start btcd and wait until it answers RPC (checking it stays alive)."""
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.config.data_dir / "btcd.conf").touch()
+        self.process.argv = self._argv()
+        self.process.start()
+        self._ssl = None
+        wait_until(
+            lambda: self.rpc("getblockcount") is not None,
+            START_TIMEOUT,
+            "btcd to answer RPC",
+            alive=self.process.check_alive,
+        )
+
+    def restart_mining_to(self, address: str) -> None:
+        """Restart btcd so that ``generate`` pays coinbases to ``address``.
+
+        btcd has no RPC to change its mining address (and no generatetoaddress),
+        so this is how the first node's wallet receives the coins that fund the
+        network. lnd nodes reconnect to the new process by themselves.
+        """
+        self.process.stop()
+        self.config.mining_address = address
+        self.start()
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        """Call a btcd JSON-RPC method; errors name btcd and the method."""
+        body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)})
+        auth = base64.b64encode(f"{self.config.user}:{self.config.password}".encode()).decode()
+        request = urllib.request.Request(
+            f"https://{self.config.rpc_host}",
+            data=body.encode(),
+            headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30, context=self._context()) as response:
+                reply = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            reply = json.loads(exc.read() or b"{}")
+        except (OSError, ValueError) as exc:
+            raise NodeError(f"btcd: {method} failed: {exc}") from None
+        if reply.get("error"):
+            raise NodeError(f"btcd: {method} failed: {reply['error'].get('message', reply['error'])}")
+        return reply.get("result")
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            context = ssl.create_default_context(cafile=str(self.config.cert))
+            context.check_hostname = False
+            self._ssl = context
+        return self._ssl
+
+    def generate(self, blocks: int) -> list[str]:
+        """Mine ``blocks`` blocks (including whatever is in the mempool)."""
+        return self.rpc("generate", blocks)
+
+    def height(self) -> int:
+        """Current best block height."""
+        return int(self.rpc("getblockcount"))
+
+    def mempool_size(self) -> int:
+        """Number of unconfirmed transactions waiting to be mined."""
+        return len(self.rpc("getrawmempool"))

@@ -1,0 +1,272 @@
+"""The native backend: btcd and one lnd per node as local processes on 127.0.0.1.
+
+A ``NativeNetwork`` either launches a network under its home (and then owns it:
+``stop()`` stops it) or attaches to one that ``lngym up`` left running there
+(and then ``stop()`` only lets go of it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from lngym.errors import LngymError, NetworkStateError, NodeError
+from lngym.network.base import NodeInfo
+from lngym.network.native import bootstrap
+from lngym.network.native.btcd import Btcd, BtcdConfig
+from lngym.network.native.lnd_node import LndConfig, LndNode
+from lngym.network.native.operations import NativeOperations
+from lngym.network.native.ports import hand_over, release_ports, reserve_ports
+from lngym.network.native.state import NetworkState, NodeRecord
+from lngym.paths import default_home
+from lngym.scenario import Scenario, load_scenario
+
+TMPFS_ROOT = Path("/dev/shm")
+
+
+class NativeNetwork(NativeOperations):
+    """A regtest network of real btcd and lnd processes."""
+
+    def __init__(
+        self,
+        scenario: Scenario | str | None = None,
+        home: str | os.PathLike[str] | None = None,
+        tmpfs: bool = False,
+    ) -> None:
+        self.home = Path(home) if home is not None else default_home()
+        self.home = self.home.expanduser().resolve()
+        saved = NetworkState.load(self.home)
+        if scenario is None and saved is not None:
+            scenario = saved.scenario_path
+        super().__init__(scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
+        self.tmpfs = tmpfs
+        self.owned = False
+        self.state: NetworkState | None = None
+        self.btcd: Btcd | None = None
+        self.lnd: dict[str, LndNode] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        """True if a network saved under this home still has live processes."""
+        saved = NetworkState.load(self.home)
+        if saved is None:
+            return False
+        self._adopt(saved)
+        return any(n.process.is_running() for n in self.lnd.values()) or bool(
+            self.btcd and self.btcd.process.is_running()
+        )
+
+    def start(self) -> None:
+        """Attach to the network running under home, or launch a new one there."""
+        if self.is_running():
+            self.attach()
+        else:
+            self.up()
+
+    def attach(self) -> None:
+        """Use the network already running under home without owning it."""
+        if not self.is_running():
+            raise NetworkStateError(f"no network is running in {self.home}; start one with `lngym up`")
+        assert self.state is not None
+        saved_scenario = load_scenario(self.state.scenario_path)
+        if [c.a + c.b for c in saved_scenario.channels] != [c.a + c.b for c in self.scenario.channels]:
+            raise NetworkStateError(
+                f"the network in {self.home} runs scenario {saved_scenario.name!r}, "
+                f"not {self.scenario.name!r}"
+            )
+        self.owned = False
+
+    def up(self) -> None:
+        """Launch a fresh network; on any failure stop everything that was started."""
+        if self.is_running():
+            raise NetworkStateError(f"a network is already running in {self.home} (see `lngym status`)")
+        bootstrap.validate_for_lnd(self.scenario)
+        self._remove_data()
+        self.state = self._plan()
+        self._build_processes()
+        self.owned = True
+        try:
+            self._launch()
+        except BaseException as exc:
+            self.down()
+            if isinstance(exc, LngymError):
+                raise type(exc)(f"{exc}\nstart failed; every process was stopped. Node directories are in {self._data_dir}") from None
+            raise
+
+    def stop(self) -> None:
+        """Stop the network if this object launched it; otherwise just let go."""
+        if self.owned:
+            self.down()
+        else:
+            self._close_clients()
+
+    def down(self) -> None:
+        """Stop every process of the network under home, and nothing else."""
+        if self.state is None and not self.is_running():
+            return
+        bootstrap.parallel(self.lnd.values(), lambda node: node.stop())
+        if self.btcd is not None:
+            self.btcd.process.stop()
+        if self.state is not None:
+            release_ports(self.state.ports)
+            self.state.btcd_pid = None
+            for record in self.state.nodes.values():
+                record.pid = None
+            if self.home.exists():
+                self.state.save(self.home)
+        self.owned = False
+
+    def clean(self) -> None:
+        """down(), then remove the home and any tmpfs data; nothing outside them."""
+        self.down()
+        self._remove_data()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def restart_node(self, name: str) -> None:
+        """Stop one lnd and start it again with its data; wait for its channels."""
+        node = self._node(self.scenario.node(name))
+        node.stop()
+        node.start()
+        self._record_pid(node)
+        node.wait_rpc_active()
+        assert self.btcd is not None
+        node.wait_synced(self.btcd.height())
+        for spec in self.scenario.channels:
+            if node.name in (spec.a, spec.b):
+                peer = self.lnd[spec.b if node.name == spec.a else spec.a]
+                node.client.connect_peer(peer.pubkey, peer.config.p2p_host)
+        bootstrap.wait_channels_active(self.lnd, self.scenario)
+
+    def kill_node(self, name: str) -> None:
+        """SIGKILL one lnd, as a crash would (for failure tests)."""
+        node = self._node(self.scenario.node(name))
+        node.process.kill()
+        node.close_client()
+
+    # -- inspection ---------------------------------------------------------------------
+    def nodes(self) -> list[NodeInfo]:
+        """Each node with its pubkey, gRPC address and whether it is synced."""
+        infos = []
+        for name in self.scenario.nodes:
+            node = self._node(name)
+            synced, alive = False, node.process.is_running()
+            if alive:
+                try:
+                    synced = bool(node.client.get_info().synced_to_chain)
+                except NodeError:
+                    alive = False
+            infos.append(NodeInfo(name, node.pubkey, node.config.grpc_target, synced, alive))
+        return infos
+
+    def log_path(self, name: str) -> Path:
+        """Where a node's log is (``btcd`` names the bitcoin node)."""
+        if name == "btcd":
+            return self._data_dir / "btcd" / "btcd.log"
+        return self._node(self.scenario.node(name)).config.log_path
+
+    # -- internals ----------------------------------------------------------------------
+    @property
+    def _data_dir(self) -> Path:
+        if self.state is not None:
+            return Path(self.state.data_dir)
+        if self.tmpfs:
+            digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
+            return TMPFS_ROOT / f"lngym-{os.getuid()}-{digest}"
+        return self.home
+
+    def _remove_data(self) -> None:
+        for child in ("btcd", *self.scenario.nodes):
+            shutil.rmtree(self._data_dir / child, ignore_errors=True)
+        if self._data_dir != self.home:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+
+    def _plan(self) -> NetworkState:
+        if self.tmpfs and not TMPFS_ROOT.is_dir():
+            raise NetworkStateError(f"--tmpfs needs {TMPFS_ROOT}, which this machine lacks")
+        count = 1 + 2 * len(self.scenario.nodes)
+        ports = reserve_ports(count)
+        nodes = {
+            name: NodeRecord(p2p_port=ports[1 + 2 * i], grpc_port=ports[2 + 2 * i])
+            for i, name in enumerate(self.scenario.nodes)
+        }
+        return NetworkState(
+            scenario_path=str(self.scenario.path or ""),
+            data_dir=str(self._data_dir),
+            btcd_rpc_port=ports[0],
+            tmpfs=self.tmpfs,
+            nodes=nodes,
+            ports=ports,
+        )
+
+    def _adopt(self, saved: NetworkState) -> None:
+        """Rebuild process handles from saved state (pids included)."""
+        self.state = saved
+        self._build_processes()
+
+    def _build_processes(self) -> None:
+        assert self.state is not None
+        data = Path(self.state.data_dir)
+        config = BtcdConfig(
+            data / "btcd", self.state.btcd_rpc_port, mining_address=self.state.mining_address
+        )
+        self.btcd = Btcd(config, pid=self.state.btcd_pid)
+        self.lnd = {}
+        for name, record in self.state.nodes.items():
+            lnd_config = LndConfig(name, data / name, record.p2p_port, record.grpc_port)
+            node = LndNode(lnd_config, config, pid=record.pid)
+            node.pubkey = record.pubkey
+            self.lnd[name] = node
+        self._index_channels()
+
+    def _launch(self) -> None:
+        assert self.state is not None and self.btcd is not None
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.btcd.start()
+        for node in self.lnd.values():
+            node.start()
+        self._save_pids()
+        bootstrap.parallel(self.lnd.values(), lambda node: node.wait_rpc_active())
+        bootstrap.fund_first_node(self.btcd, self.lnd[self.scenario.nodes[0]])
+        self.state.mining_address = self.btcd.config.mining_address
+        self._save_pids()
+        height = self.btcd.height()
+        bootstrap.parallel(self.lnd.values(), lambda node: node.wait_synced(height))
+        for name, node in self.lnd.items():
+            self.state.nodes[name].pubkey = node.pubkey
+        bootstrap.fund_openers(self.btcd, self.lnd, self.scenario)
+        self.state.channels = bootstrap.open_channels(self.btcd, self.lnd, self.scenario)
+        bootstrap.wait_graph_complete(self.lnd, self.state.channels)
+        self._index_channels()
+        self.state.save(self.home)
+
+    def _save_pids(self) -> None:
+        assert self.state is not None and self.btcd is not None
+        self.state.btcd_pid = self.btcd.process.pid
+        for node in self.lnd.values():
+            self._record_pid(node, save=False)
+        hand_over(self.state.ports, self.btcd.process.pid or os.getpid())
+        self.state.save(self.home)
+
+    def _record_pid(self, node: LndNode, save: bool = True) -> None:
+        assert self.state is not None
+        self.state.nodes[node.name].pid = node.process.pid
+        if save:
+            self.state.save(self.home)
+
+    def _node(self, name: str) -> LndNode:
+        if name not in self.lnd:
+            raise NetworkStateError(f"no network is running in {self.home}; start one with `lngym up`")
+        return self.lnd[name]
+
+    def _close_clients(self) -> None:
+        for node in self.lnd.values():
+            node.close_client()
+
+
+def temporary_home() -> Path:
+    """A fresh home for a network owned by one process (embedded envs, tests)."""
+    return Path(tempfile.mkdtemp(prefix="lngym-"))
+
