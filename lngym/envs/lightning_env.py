@@ -1,0 +1,270 @@
+"""``LightningEnv``: channel liquidity management on a Lightning network, as a Gymnasium env."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from lngym.envs import actions, render
+from lngym.envs.config import merge_config
+from lngym.network.base import Network, PaymentResult, RebalanceSuggestion
+from lngym.scenario import Scenario, load_scenario
+
+NetworkFactory = Callable[[Scenario], Network]
+
+
+class LightningEnv(gym.Env):
+    """Keep payments flowing by moving liquidity between channels.
+
+    ## Description
+    A network of Lightning nodes (the scenario's topology) carries a seeded
+    stream of payments (``lngym.traffic``). Payments drain channels on one
+    side until they fail; the agent moves liquidity back with circular
+    rebalancing payments, which cost routing fees. The same class runs on the
+    live LND network (``LightningTestnet-v0``) and on the simulated twin
+    (``LightningSim-v0``).
+
+    ## Action Space
+    ``Discrete(1 + 2·C·K)`` for C channels and K ``fractions``: 0 does nothing;
+    otherwise (channel, direction, fraction of capacity) as described in
+    ``lngym.envs.actions``. With ``action_type="continuous"``: ``Box(-1, 1, (C,))``,
+    a desired shift per channel. Actions are carried out with
+    ``Network.rebalance`` before the step's payments.
+
+    ## Observation Space
+    ``Box(0, 1, (C,), float32)``: per channel, the share of its capacity on its
+    first node ``a``'s side, in scenario order. With ``observation_type="dict"``:
+    ``{"balances": that Box, "success_rate": Box(0, 1, (N·(N−1),))}``, the recent
+    success rate per ordered (sender, receiver) pair (counts decay by
+    ``success_decay`` per step; 1.0 for a pair with no payments yet).
+
+    ## Rewards
+    ``successes / attempts − fee_weight × rebalancing fees / volume sent`` for
+    the step's ``payments_per_step`` payments.
+
+    ## Termination
+    ``terminated`` stays False (a network does not reach a goal state); episodes
+    are truncated after ``max_episode_steps`` steps, or when a finite
+    ``defined`` workload runs out of payments.
+
+    ## Registered Configurations
+    - ``LightningSim-v0``: the simulated backend (deterministic for a seed).
+    - ``LightningTestnet-v0``: the native backend with real LND processes
+      (``nondeterministic=True``).
+
+    Settings: ``default_config()`` in ``lngym.envs.config``, overridden by the
+    scenario's ``[env]`` table, overridden by keyword arguments.
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+
+    def __init__(
+        self,
+        scenario: Scenario | str | None = None,
+        network: Network | NetworkFactory | None = None,
+        render_mode: str | None = None,
+        **config: Any,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        if isinstance(network, Network) and scenario is None:
+            scenario = network.scenario
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.config = merge_config(self.scenario.env, config)
+        self.render_mode = render_mode
+        self._given_network = network
+        self.network: Network | None = network if isinstance(network, Network) else None
+        self._owns_network = False
+        self._started = False
+        self.action_space = self._make_action_space()
+        self.observation_space = self._make_observation_space()
+        self._workload: Any = None
+        self._recorder: Any = None
+        self._node_index = {name: i for i, name in enumerate(self.scenario.nodes)}
+        pairs = len(self.scenario.nodes) * (len(self.scenario.nodes) - 1) if self._dict_obs else 0
+        self._pair_ok = np.zeros(pairs)
+        self._pair_tried = np.zeros(pairs)
+        self._steps = 0
+        self._last_info: dict[str, Any] = {}
+
+    # -- spaces ---------------------------------------------------------------------------
+    def _make_action_space(self) -> spaces.Space:
+        if self.config["action_type"] == "continuous":
+            return actions.continuous_space(self.scenario)
+        return actions.discrete_space(self.scenario, self.config["fractions"])
+
+    def _make_observation_space(self) -> spaces.Space:
+        balances = spaces.Box(0.0, 1.0, (len(self.scenario.channels),), dtype=np.float32)
+        if not self._dict_obs:
+            return balances
+        pairs = len(self.scenario.nodes) * (len(self.scenario.nodes) - 1)
+        return spaces.Dict(
+            {"balances": balances, "success_rate": spaces.Box(0.0, 1.0, (pairs,), dtype=np.float32)}
+        )
+
+    # -- Gymnasium API --------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        """Restore the initial balances exactly and restart the workload from a seed."""
+        super().reset(seed=seed)
+        network = self._ensure_network()
+        network.reset_balances()
+        workload_seed = int(self.np_random.integers(0, 2**63 - 1))
+        if self._workload is None:
+            from lngym.traffic import Workload
+
+            self._workload = Workload.from_scenario(self.scenario, workload_seed, self.config["traffic_model"])
+        else:
+            self._workload.reseed(workload_seed)
+        self._pair_ok[:] = 0.0
+        self._pair_tried[:] = 0.0
+        self._steps = 0
+        self._last_info = {"workload_seed": workload_seed}
+        return self._observation(), dict(self._last_info)
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Rebalance as the action says, send the step's payments, score them."""
+        if self._workload is None or self.network is None:
+            raise RuntimeError("call reset() before step()")
+        rebalances = [self._rebalance(s) for s in self._suggestions(action)]
+        requests = self._workload.next(self.config["payments_per_step"])
+        results = self.network.pay_many(requests)
+        self._record(rebalances + results)
+        self._steps += 1
+        info = self._step_info(results, rebalances)
+        reward = info["success_rate"] - self.config["fee_weight"] * info["rebalance_fee_sat"] / max(info["volume_sat"], 1)
+        truncated = self._steps >= self.config["max_episode_steps"] or len(requests) < self.config["payments_per_step"]
+        self._last_info = info
+        return self._observation(), float(reward), False, truncated, info
+
+    def render(self) -> Any:
+        """The balance table (``ansi``) or a picture of the graph (``rgb_array``)."""
+        if self.render_mode is None or self.network is None:
+            return None
+        ratios = self._ratios()
+        if self.render_mode == "ansi":
+            rate = self._last_info.get("success_rate")
+            header = f"{self.scenario.name}  step {self._steps}" + (f"  success {rate:.0%}" if rate is not None else "")
+            return render.ansi_table(self.scenario, ratios, header)
+        return render.rgb_image(self.scenario, ratios)
+
+    def close(self) -> None:
+        """Close the CSV and stop the network if this env started it (and only then)."""
+        if self._recorder is not None:
+            self._recorder.close()
+            self._recorder = None
+        if self._owns_network and self.network is not None and self._started:
+            self.network.stop()
+            self._started = False
+        super().close()
+
+    # -- internals ------------------------------------------------------------------------
+    def _ensure_network(self) -> Network:
+        """The network, created and started on first use when the env owns it."""
+        if self.network is None:
+            factory = self._given_network if callable(self._given_network) else self._default_factory
+            self.network = factory(self.scenario)
+            self._owns_network = True
+        if self._owns_network and not self._started:
+            self.network.start()
+            self._started = True
+        if self.config["csv"] and self._recorder is None:
+            from lngym.recorder import CsvRecorder
+
+            self._recorder = CsvRecorder(self.config["csv"])
+        return self.network
+
+    def _default_factory(self, scenario: Scenario) -> Network:
+        """A network of the configured backend for ``scenario``."""
+        if self.config["backend"] == "native":
+            from lngym.network.native import NativeNetwork
+
+            return NativeNetwork(scenario, home=self.config["home"])
+        from lngym.network.sim import Sim
+
+        return Sim(scenario)
+
+    def _suggestions(self, action: Any) -> list[RebalanceSuggestion]:
+        """The rebalances an action asks for (through the shared mapping in ``actions``)."""
+        if self.config["action_type"] == "continuous":
+            return actions.decode_continuous(
+                action, self.scenario, self.config["max_fraction"], self.config["deadzone"]
+            )
+        suggestion = actions.decode_discrete(int(action), self.scenario, self.config["fractions"])
+        return [suggestion] if suggestion is not None else []
+
+    def _rebalance(self, suggestion: RebalanceSuggestion) -> PaymentResult:
+        assert self.network is not None
+        budget = actions.max_fee_sat(
+            suggestion.amount_sat, self.config["rebalance_max_fee_ppm"], self.config["rebalance_min_fee_sat"]
+        )
+        return self.network.rebalance(suggestion.from_node, suggestion.to_node, suggestion.amount_sat, budget)
+
+    def _record(self, results: list[PaymentResult]) -> None:
+        if self._recorder is not None:
+            for result in results:
+                self._recorder.record(result)
+
+    def _step_info(self, results: list[PaymentResult], rebalances: list[PaymentResult]) -> dict[str, Any]:
+        """Counts, fees and failure reasons of one step; also updates the pair success rates."""
+        successes = sum(1 for r in results if r.success)
+        if self._dict_obs:
+            self._count_pairs(results)
+        return {
+            "step": self._steps,
+            "payments": len(results),
+            "successes": successes,
+            "failures": len(results) - successes,
+            "success_rate": successes / len(results) if results else 0.0,
+            "volume_sat": sum(r.amount_sat for r in results),
+            "payment_fees_sat": sum(r.fee_msat for r in results if r.success) / 1000,
+            "rebalance_fee_sat": sum(r.fee_msat for r in rebalances if r.success) / 1000,
+            "rebalances": [_rebalance_info(r) for r in rebalances],
+            "failure_reasons": dict(Counter(r.failure_reason for r in results if not r.success)),
+        }
+
+    @property
+    def _dict_obs(self) -> bool:
+        return self.config["observation_type"] == "dict"
+
+    def _count_pairs(self, results: list[PaymentResult]) -> None:
+        """Decay the per-pair counts and add this step's payments (pair = s·(N−1) + r′)."""
+        self._pair_ok *= self.config["success_decay"]
+        self._pair_tried *= self.config["success_decay"]
+        others = len(self.scenario.nodes) - 1
+        for r in results:
+            s, t = self._node_index[r.sender], self._node_index[r.receiver]
+            pair = s * others + (t if t < s else t - 1)
+            self._pair_tried[pair] += 1.0
+            self._pair_ok[pair] += 1.0 if r.success else 0.0
+
+    def _ratios(self) -> np.ndarray:
+        assert self.network is not None
+        fast = getattr(self.network, "balance_ratios", None)
+        if fast is not None:
+            return np.asarray(fast(), dtype=np.float64)
+        return np.array([c.ratio_a for c in self.network.snapshot().channels], dtype=np.float64)
+
+    def _observation(self) -> Any:
+        balances = np.clip(self._ratios(), 0.0, 1.0).astype(np.float32)
+        if not self._dict_obs:
+            return balances
+        rate = np.where(self._pair_tried > 0, self._pair_ok / np.maximum(self._pair_tried, 1e-12), 1.0)
+        return {"balances": balances, "success_rate": np.clip(rate, 0.0, 1.0).astype(np.float32)}
+
+
+def _rebalance_info(result: PaymentResult) -> dict[str, Any]:
+    """A rebalance's outcome without its clock fields, so equal seeds give equal infos."""
+    return {
+        "from_node": result.sender,
+        "to_node": result.receiver,
+        "amount_sat": result.amount_sat,
+        "success": result.success,
+        "fee_sat": result.fee_sat,
+        "route": list(result.route),
+        "attempts": result.attempts,
+        "failure_reason": result.failure_reason,
+    }
