@@ -48,8 +48,10 @@ class LightningEnv(gym.Env):
 
     ## Termination
     ``terminated`` stays False (a network does not reach a goal state); episodes
-    are truncated after ``max_episode_steps`` steps, or when a finite
-    ``defined`` workload runs out of payments.
+    are truncated after ``max_episode_steps`` steps (the setting, from the
+    scenario or the constructor; ``gym.make(..., max_episode_steps=N)`` adds
+    Gymnasium's TimeLimit on top), or when a finite ``defined`` workload runs
+    out of payments.
 
     ## Registered Configurations
     - ``LightningSim-v0``: the simulated backend (deterministic for a seed).

@@ -1,0 +1,145 @@
+"""The simulated backend on small topologies: accounting, routing, failures, rebalance, reset."""
+
+from __future__ import annotations
+
+import pytest
+
+from lngym.errors import InvalidAmountError, UnknownNodeError
+from lngym.network.sim import Policy, Sim
+from lngym.network.sim import constants as K
+from lngym.scenario import load_scenario, scenario_from_dict
+
+
+def line(*nodes: str, capacity: int = 1_000_000, split: float = 0.5):
+    """A scenario whose channels form a path through ``nodes`` in order."""
+    channels = [{"a": a, "b": b, "capacity": capacity, "split": split} for a, b in zip(nodes, nodes[1:])]
+    return scenario_from_dict({"name": "line", "nodes": list(nodes), "channels": channels})
+
+
+def test_opening_holds_back_commit_fee_and_anchors_from_the_opener():
+    sim = Sim(load_scenario("seed"))
+    first = sim.snapshot().channels[0]
+    assert first.balance_b_sat == 500_000
+    assert first.balance_a_sat == 500_000 - K.COMMIT_FEE_SAT - 2 * K.ANCHOR_SAT
+
+
+def test_two_hop_payment_pays_the_middle_node_its_fee():
+    sim = Sim(line("alice", "bob", "carol"))
+    before = sim.snapshot()
+    result = sim.pay("alice", "carol", 100_000)
+    assert result.success and result.route == ("alice", "bob", "carol") and result.attempts == 1
+    assert result.fee_msat == K.DEFAULT_BASE_FEE_MSAT + 100_000 * K.MSAT * K.DEFAULT_FEE_RATE_PPM // 1_000_000
+    after = sim.snapshot()
+    paid = 100_000 + result.fee_msat // K.MSAT
+    assert after.channels[0].balance_a_sat == before.channels[0].balance_a_sat - paid - 1  # msat rounding
+    assert after.channels[1].balance_b_sat == before.channels[1].balance_b_sat + 100_000
+
+
+def test_reserve_is_never_spent():
+    sim = Sim(line("alice", "bob"))
+    spendable = 500_000 - K.reserve_sat(1_000_000)
+    assert not sim.pay("bob", "alice", spendable + 1).success
+    assert sim.pay("bob", "alice", spendable).success
+    assert not sim.pay("bob", "alice", 1).success
+
+
+def test_sender_without_outbound_gets_insufficient_balance():
+    sim = Sim(line("alice", "bob", split=1.0))
+    result = sim.pay("bob", "alice", 1_000)
+    assert not result.success and result.failure_reason == K.INSUFFICIENT_BALANCE and result.attempts == 0
+
+
+def test_depleted_remote_channel_fails_then_retries_around_it():
+    sim = Sim(load_scenario("seed"))
+    # Drain bob's side of bob-carol: bob pays carol almost all he can.
+    assert sim.pay("bob", "carol", 480_000).success
+    result = sim.pay("alice", "carol", 100_000)
+    assert result.success
+    assert result.attempts == 2, "first try alice-bob-carol fails at bob, the retry avoids it"
+    assert result.route[-1] == "carol" and result.route != ("alice", "bob", "carol")
+
+
+def test_no_route_names_the_last_failure():
+    sim = Sim(line("alice", "bob", "carol"))
+    assert sim.pay("bob", "carol", 480_000).success
+    result = sim.pay("alice", "carol", 100_000)
+    assert not result.success and result.attempts == 1
+    assert result.failure_reason == "no route (last attempt: temporary channel failure at bob)"
+
+
+def test_failed_payment_changes_nothing():
+    sim = Sim(line("alice", "bob", "carol"))
+    sim.pay("bob", "carol", 480_000)
+    before = sim.snapshot().channels
+    assert not sim.pay("alice", "carol", 100_000).success
+    assert sim.snapshot().channels == before
+
+
+def test_fee_limit_is_respected():
+    policies = {("bob", "carol"): Policy(base_fee_msat=50_000)}
+    sim = Sim(line("alice", "bob", "carol"), policies=policies)
+    # bob charges 50,000 msat base + 10 msat (1 ppm of 10,000 sat) = 50.01 sat.
+    assert sim.pay("alice", "carol", 10_000, fee_limit_sat=50).failure_reason == K.NO_ROUTE
+    result = sim.pay("alice", "carol", 10_000, fee_limit_sat=51)
+    assert result.success and result.fee_msat == 50_000 + 10_000 * K.MSAT // 1_000_000
+
+
+def test_min_htlc_keeps_small_payments_off_a_channel():
+    policies = {("bob", "carol"): Policy(min_htlc_msat=5_000_000)}
+    sim = Sim(line("alice", "bob", "carol"), policies=policies)
+    assert sim.pay("alice", "carol", 1_000).failure_reason == K.NO_ROUTE
+    assert sim.pay("alice", "carol", 6_000).success
+
+
+def test_rebalance_moves_liquidity_in_its_channel_and_only_costs_fees():
+    sim = Sim(load_scenario("seed"))
+    before = sim.snapshot()
+    result = sim.rebalance("alice", "bob", 100_000, max_fee_sat=100)
+    assert result.success and result.route[:2] == ("alice", "bob") and result.route[-1] == "alice"
+    after = sim.snapshot()
+    assert after.channels[0].balance_b_sat == before.channels[0].balance_b_sat + 100_000 + result.fee_msat // 1000
+    alice_before = before.channels[0].balance_a_sat + before.channels[4].balance_b_sat
+    alice_after = after.channels[0].balance_a_sat + after.channels[4].balance_b_sat
+    assert alice_before - alice_after in (result.fee_msat // 1000, result.fee_msat // 1000 + 1)
+
+
+def test_rebalance_without_another_way_back_fails():
+    sim = Sim(line("alice", "bob", "carol"))
+    result = sim.rebalance("alice", "bob", 10_000, max_fee_sat=100)
+    assert not result.success and result.failure_reason == K.NO_ROUTE
+
+
+def test_reset_restores_the_initial_split_exactly():
+    sim = Sim(load_scenario("seed"))
+    initial = list(sim.engine.balances)
+    for sender, receiver in [("alice", "carol"), ("eve", "dave"), ("bob", "eve")]:
+        sim.pay(sender, receiver, 123_457)
+    sim.rebalance("alice", "bob", 50_000, 100)
+    assert sim.engine.balances != initial
+    sim.reset_balances()
+    assert sim.engine.balances == initial
+
+
+def test_from_snapshot_starts_identical():
+    sim = Sim(load_scenario("seed"))
+    sim.pay("alice", "carol", 200_000)
+    twin = Sim.from_snapshot(sim.scenario, sim.snapshot())
+    assert twin.snapshot().channels == sim.snapshot().channels
+    assert twin.pay("eve", "bob", 5_000).route == sim.pay("eve", "bob", 5_000).route
+
+
+def test_bad_input_raises_and_changes_nothing():
+    sim = Sim(load_scenario("seed"))
+    before = sim.snapshot().channels
+    with pytest.raises(UnknownNodeError):
+        sim.pay("alice", "mallory", 1_000)
+    for amount in (0, -5, 1.5, True):
+        with pytest.raises(InvalidAmountError):
+            sim.pay("alice", "bob", amount)
+    with pytest.raises(InvalidAmountError):
+        sim.pay("alice", "alice", 1_000)
+    assert sim.snapshot().channels == before
+
+
+def test_wire_names_are_accepted():
+    assert Sim(load_scenario("seed")).pay("lnd-alice", "lnd-bob", 1_000).success
