@@ -103,10 +103,28 @@ def test_rebalance_moves_liquidity_in_its_channel_and_only_costs_fees():
     assert alice_before - alice_after in (result.fee_msat // 1000, result.fee_msat // 1000 + 1)
 
 
-def test_rebalance_without_another_way_back_fails():
+def test_rebalance_without_another_channel_says_so_like_the_live_backend():
     sim = Sim(line("alice", "bob", "carol"))
     result = sim.rebalance("alice", "bob", 10_000, max_fee_sat=100)
-    assert not result.success and result.failure_reason == K.NO_ROUTE
+    assert not result.success and result.failure_reason == "alice has no other channel to route the payment back"
+
+
+def test_rebalance_without_a_way_back_finds_no_route():
+    sim = Sim(line("dave", "alice", "bob", "carol"))
+    result = sim.rebalance("alice", "bob", 10_000, max_fee_sat=100)
+    assert not result.success and result.failure_reason == K.NO_ROUTE and result.attempts == 0
+
+
+def test_rebalance_beyond_capacity_is_bad_input():
+    with pytest.raises(InvalidAmountError, match="capacity"):
+        Sim(load_scenario("seed")).rebalance("alice", "bob", 1_000_001, max_fee_sat=100)
+
+
+def test_rebalance_tries_the_neighbour_with_most_inbound_first():
+    sim = Sim(load_scenario("seed"))
+    assert sim.pay("bob", "carol", 300_000).success  # carol's side of bob-carol grows
+    result = sim.rebalance("bob", "alice", 10_000, max_fee_sat=100)
+    assert result.success and result.route[-2:] == ("carol", "bob")
 
 
 def test_reset_restores_the_initial_split_exactly():
@@ -126,6 +144,16 @@ def test_from_snapshot_starts_identical():
     twin = Sim.from_snapshot(sim.scenario, sim.snapshot())
     assert twin.snapshot().channels == sim.snapshot().channels
     assert twin.pay("eve", "bob", 5_000).route == sim.pay("eve", "bob", 5_000).route
+
+
+def test_from_network_copies_state_and_policies():
+    policies = {("bob", "carol"): Policy(base_fee_msat=5_000, fee_rate_ppm=100)}
+    live = Sim(load_scenario("seed"), policies=policies)
+    live.pay("alice", "dave", 300_000)
+    live.policies = lambda: policies  # what a backend that reports its policies offers
+    twin = Sim.from_network(live)
+    assert twin.snapshot().channels == live.snapshot().channels
+    assert twin.pay("alice", "carol", 1_000).fee_msat == live.pay("alice", "carol", 1_000).fee_msat == 5_000 + 100
 
 
 def test_bad_input_raises_and_changes_nothing():

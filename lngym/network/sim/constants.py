@@ -45,9 +45,11 @@ RISK_FACTOR_BILLIONTHS = 15
 #: Attempts before a payment gives up; stands in for LND's payment timeout (60 s
 #: of retries on a live node), reported as "timeout".
 MAX_ATTEMPTS = 20
-#: Default fee limit like lncli's: the whole amount up to 1,000 sat, then 5%.
-FEE_LIMIT_SMALL_SAT = 1_000
-FEE_LIMIT_FRACTION = 0.05
+#: Default fee limit, the native backend's: a flat part plus a share of the amount.
+FEE_LIMIT_BASE_SAT = 10
+FEE_LIMIT_SHARE = 0.01
+#: A rebalance tries this many last hops back to its node (most inbound first), as live.
+REBALANCE_LAST_HOPS = 2
 
 # -- failure reasons in words, as lngym.lnd.client names LND's enums ------------------
 NO_ROUTE = "no route"
@@ -68,10 +70,8 @@ def opener_holdback_sat() -> int:
 
 
 def default_fee_limit_msat(amount_sat: int) -> int:
-    """Fee limit used when the caller gives none (lncli's rule)."""
-    if amount_sat <= FEE_LIMIT_SMALL_SAT:
-        return amount_sat * MSAT
-    return int(amount_sat * FEE_LIMIT_FRACTION) * MSAT
+    """Fee limit used when the caller gives none (the same rule as the native backend)."""
+    return (FEE_LIMIT_BASE_SAT + int(amount_sat * FEE_LIMIT_SHARE)) * MSAT
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,13 @@ class ChannelGraph:
         self.pair_edge = {(f, t): e for e, (f, t) in enumerate(zip(frm, to))}
 
     def _apply_policies(self, policies: PolicyMap) -> None:
-        """Per-direction policy fields, LND's defaults where none is given."""
-        default = Policy()
+        """Per-direction policy fields: given ones, else the scenario's [policy], else LND's defaults."""
+        announced = getattr(self.scenario, "policy", None)
+        default = Policy() if announced is None else Policy(
+            base_fee_msat=announced.base_fee_msat,
+            fee_rate_ppm=announced.fee_rate_ppm,
+            time_lock_delta=announced.time_lock_delta,
+        )
         names = self.nodes
         known = set(self.pair_edge)
         for (f, t) in policies:

@@ -40,7 +40,7 @@ def load_ln_snapshot(directory: str | os.PathLike[str] | None = None, traffic: d
     """A ``Sim`` of the real graph with its balances and policies (node ``n17`` is id 17)."""
     root = Path(directory) if directory is not None else snapshot_dir()
     channels = _read(root / "channels_ln.csv")
-    edges = _read(root / "edges_ln.csv")
+    edge_rows = _read(root / "edges_ln.csv").tolist()
     merged: dict[tuple[int, int], list[int]] = {}  # (a, b) -> [cap, bal_a, bal_b, best_a, best_b, best_cap]
     for _, e1, e2, n1, n2, cap in channels.tolist():
         if n1 == n2:
@@ -48,8 +48,8 @@ def load_ln_snapshot(directory: str | os.PathLike[str] | None = None, traffic: d
         key, first, second = ((n1, n2), e1, e2) if n1 < n2 else ((n2, n1), e2, e1)
         entry = merged.setdefault(key, [0, 0, 0, first, second, 0])
         entry[0] += cap
-        entry[1] += int(edges[first, 5])
-        entry[2] += int(edges[second, 5])
+        entry[1] += edge_rows[first][5]
+        entry[2] += edge_rows[second][5]
         if cap > entry[5]:
             entry[3], entry[4], entry[5] = first, second, cap
     count = int(max(channels[:, 3].max(), channels[:, 4].max())) + 1
@@ -59,8 +59,8 @@ def load_ln_snapshot(directory: str | os.PathLike[str] | None = None, traffic: d
         cap_sat = cap // MSAT
         specs.append(ChannelSpec(names[a], names[b], cap_sat, bal_a / cap if cap else 0.5))
         balances += [bal_a, bal_b]
-        policies[(names[a], names[b])] = _policy(edges[best_a])
-        policies[(names[b], names[a])] = _policy(edges[best_b])
+        policies[(names[a], names[b])] = _policy(edge_rows[best_a])
+        policies[(names[b], names[a])] = _policy(edge_rows[best_b])
     scenario = Scenario(
         name="ln-snapshot",
         nodes=names,
@@ -72,7 +72,7 @@ def load_ln_snapshot(directory: str | os.PathLike[str] | None = None, traffic: d
     return Sim(scenario, policies=policies, balances_msat=balances)
 
 
-def _policy(edge: np.ndarray) -> Policy:
+def _policy(edge: list[int]) -> Policy:
     """One direction's policy from an edges_ln.csv row."""
-    _, _, _, _, _, _, base, ppm, min_htlc, timelock = (int(x) for x in edge)
+    _, _, _, _, _, _, base, ppm, min_htlc, timelock = edge
     return Policy(base_fee_msat=base, fee_rate_ppm=ppm, time_lock_delta=timelock, min_htlc_msat=min_htlc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -121,7 +121,7 @@ class Sim(Network):
     ) -> PaymentResult:
         """Route and settle one payment; a failure comes back as a result, never raised."""
         started = time.perf_counter()
-        sender, receiver = self.scenario.node(sender), self.scenario.node(receiver)
+        sender, receiver = self._node(sender), self._node(receiver)
         check_amount(amount_sat)
         if sender == receiver:
             raise InvalidAmountError(f"{sender} cannot pay itself; use rebalance() for a circular payment")
@@ -132,25 +132,51 @@ class Sim(Network):
         return self._result(sender, receiver, amount_sat, outcome, started, description, PAYMENT)
 
     def pay_many(
-        self, requests: Sequence[PaymentRequest], concurrency: int = 8, keysend: bool = False
+        self,
+        requests: Sequence[PaymentRequest],
+        concurrency: int = 8,
+        keysend: bool = False,
+        on_result: Callable[[PaymentResult], None] | None = None,
     ) -> list[PaymentResult]:
-        """Pay one after the other: in-process there is nothing to overlap."""
-        return [self.pay(r.sender, r.receiver, r.amount_sat, r.description, keysend) for r in requests]
+        """Pay one after the other (in-process there is nothing to overlap); ``on_result`` sees each."""
+        results = [self.pay(r.sender, r.receiver, r.amount_sat, r.description, keysend) for r in requests]
+        if on_result is not None:
+            for result in results:
+                on_result(result)
+        return results
 
     def rebalance(
         self, from_node: str, to_node: str, amount_sat: int, max_fee_sat: int
     ) -> PaymentResult:
         """Circular payment of ``from_node``: out to ``to_node``, back through another channel."""
         started = time.perf_counter()
-        from_node, to_node = self.scenario.node(from_node), self.scenario.node(to_node)
+        from_node, to_node = self._node(from_node), self._node(to_node)
         check_amount(amount_sat)
         if isinstance(max_fee_sat, bool) or not isinstance(max_fee_sat, int) or max_fee_sat < 0:
             raise InvalidAmountError(f"max_fee_sat must be a whole number of 0 or more, got {max_fee_sat!r}")
-        self._check_running()
         first = self.graph.edge_of(from_node, to_node)
+        capacity = self.graph.capacity_msat[first] // K.MSAT
+        if amount_sat > capacity:
+            raise InvalidAmountError(
+                f"rebalance amount {amount_sat:,} sat exceeds the {from_node}-{to_node} capacity of {capacity:,} sat"
+            )
+        self._check_running()
+        description = f"rebalance {from_node}->{to_node}"
+        last_hops = self._return_edges(first)
+        if not last_hops:
+            outcome = Outcome(False, 0, [], 0, f"{from_node} has no other channel to route the payment back")
         node = self.graph.node_id[from_node]
-        outcome = self.engine.send(node, node, amount_sat * K.MSAT, max_fee_sat * K.MSAT, first_edge=first)
-        return self._result(from_node, to_node, amount_sat, outcome, started, "rebalance", REBALANCE)
+        for last in last_hops[: K.REBALANCE_LAST_HOPS]:
+            outcome = self.engine.send(node, node, amount_sat * K.MSAT, max_fee_sat * K.MSAT, (first, last))
+            if outcome.success:
+                break
+        return self._result(from_node, to_node, amount_sat, outcome, started, description, REBALANCE)
+
+    def _return_edges(self, first: int) -> list[int]:
+        """Edges back into the sender other than ``first``'s channel, most inbound first (as live)."""
+        g, balances = self.graph, self.engine.balances
+        back = [e ^ 1 for e in g.out_edges[g.edge_from[first]] if e != first]
+        return sorted(back, key=lambda e: (balances[e] // K.MSAT, g.nodes[g.edge_from[e]]), reverse=True)
 
     def reset_balances(self, hard: bool = False) -> Snapshot:
         """Restore the initial split exactly; ``hard`` also forgets cached routes."""
@@ -160,6 +186,10 @@ class Sim(Network):
         return self.snapshot()
 
     # -- helpers --------------------------------------------------------------------------
+    def _node(self, name: str) -> str:
+        """Canonical node name; a dict hit first, since Scenario.node scans the node list."""
+        return name if name in self.graph.node_id else self.scenario.node(name)
+
     def _check_running(self) -> None:
         if not self.running:
             raise NetworkStateError("the simulated network is stopped; call start() first")

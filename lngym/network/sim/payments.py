@@ -52,13 +52,15 @@ class PaymentEngine:
         return amounts
 
     def send(
-        self, source: int, target: int, amount_msat: int, fee_limit_msat: int, first_edge: int = -1
+        self, source: int, target: int, amount_msat: int, fee_limit_msat: int,
+        pinned: tuple[int, int] | None = None,
     ) -> Outcome:
-        """Pay ``amount_msat`` from source to target, or from source through ``first_edge``."""
+        """Pay ``amount_msat`` from source to target; ``pinned`` fixes the (first, last) edges."""
         excluded: set[int] = set()
         attempts, last, failed_at = 0, "", -1
+        first_edge = pinned[0] if pinned else -1
         while True:
-            path = self._plan(source, target, amount_msat, excluded, first_edge)
+            path = self._plan(source, target, amount_msat, excluded, pinned)
             if path is None:
                 reason = K.NO_ROUTE
                 if attempts == 0 and self._outbound(source, first_edge) < amount_msat:
@@ -67,7 +69,7 @@ class PaymentEngine:
             amounts = self.hop_amounts(path, amount_msat)
             if amounts[0] - amount_msat > fee_limit_msat:
                 return Outcome(False, 0, path, attempts, K.NO_ROUTE, last, failed_at)
-            unusable = self._unusable(path, amounts, first_edge)
+            unusable = self._unusable(path, amounts)
             if unusable >= 0:  # LND's own pathfinding would not have picked it
                 excluded.add(unusable)
                 continue
@@ -82,16 +84,18 @@ class PaymentEngine:
             last, failed_at = K.TEMPORARY_CHANNEL_FAILURE, self.graph.edge_from[failed]
 
     def _plan(
-        self, source: int, target: int, amount: int, excluded: set[int], first_edge: int
+        self, source: int, target: int, amount: int, excluded: set[int], pinned: tuple[int, int] | None
     ) -> list[int] | None:
         """A route using only what the sender knows, or None."""
-        if first_edge >= 0:
-            if first_edge in excluded:
+        if pinned is not None:
+            first, last = pinned
+            if first in excluded or last in excluded:
                 return None
             g = self.graph
-            ban = excluded | {first_edge ^ 1}
-            rest = self.router.route(g.edge_to[first_edge], target, amount, frozenset(ban))
-            return None if rest is None else [first_edge, *rest]
+            # The middle of a circular route may not pass through the sender again.
+            ban = excluded | set(g.out_edges[source]) | {e ^ 1 for e in g.out_edges[source]}
+            rest = self.router.route(g.edge_to[first], g.edge_from[last], amount, frozenset(ban))
+            return None if rest is None else [first, *rest, last]
         ban = excluded | {e for e in self.graph.out_edges[source] if self.spendable(e) < amount}
         return self.router.route(source, target, amount, frozenset(ban))
 
@@ -100,7 +104,7 @@ class PaymentEngine:
         edges = [first_edge] if first_edge >= 0 else self.graph.out_edges[source]
         return max((self.spendable(e) for e in edges), default=0)
 
-    def _unusable(self, path: list[int], amounts: list[int], first_edge: int) -> int:
+    def _unusable(self, path: list[int], amounts: list[int]) -> int:
         """An edge the sender knows cannot carry its amount (policy, or own balance), else -1."""
         g = self.graph
         for e, amount in zip(path, amounts):

@@ -47,6 +47,8 @@ class Router:
         # weight(amount) = alpha + beta * amount, in CSR order.
         self._alpha = (fields["base"] + hop)[order]
         self._beta = (fields["ppm"] / 1e6 + hop_ppm / 1e6 + risk)[order]
+        self._min_htlc = np.asarray(graph.min_htlc, dtype=np.float64)[order]
+        self._max_htlc = np.asarray(graph.max_htlc, dtype=np.float64)[order]
         self._weights: dict[int, csr_matrix] = {}
         self._trees: OrderedDict[tuple[int, int, frozenset[int]], np.ndarray] = OrderedDict()
         self._max_trees = max(16, CACHE_BYTES // (4 * max(n, 1)))
@@ -83,12 +85,18 @@ class Router:
         return pred.astype(np.int32)
 
     def _weighted(self, bucket: int) -> csr_matrix:
-        """The graph weighted for a typical amount of the bucket (1.5 × 2^(bucket−1) msat)."""
+        """The graph weighted for a typical amount of the bucket (1.5 × 2^(bucket−1) msat).
+
+        Edges whose min/max HTLC rule out every amount of the bucket are left
+        out here, as LND leaves them out of its search; the payment loop catches
+        the few that only rule out part of a bucket.
+        """
         graph = self._weights.get(bucket)
         if graph is None:
-            amount = 1.5 * 2.0 ** (bucket - 1) if bucket else 0.0
+            low, high = (2.0 ** (bucket - 1), 2.0**bucket) if bucket else (0.0, 1.0)
             graph = self._structure.copy()
-            graph.data = self._alpha + self._beta * amount
+            graph.data = self._alpha + self._beta * (1.5 * low)
+            graph.data[(self._max_htlc < low) | (self._min_htlc >= high)] = np.inf
             self._weights[bucket] = graph
         return graph
 
