@@ -167,3 +167,12 @@ def test_make_vec_steps_several_sims():
     obs, rewards, *_ = envs.step(np.array([0, 1]))
     assert obs.shape == (2, 6) and rewards.shape == (2,)
     envs.close()
+
+
+def test_testnet_id_builds_the_same_env_without_starting_anything():
+    env = gym.make("LightningTestnet-v0")
+    assert env.unwrapped.config["backend"] == "native"
+    assert env.unwrapped.network is None, "the live network starts on the first reset, not at make()"
+    assert env.observation_space == gym.make("LightningSim-v0").observation_space
+    assert env.action_space == gym.make("LightningSim-v0").action_space
+    env.close()

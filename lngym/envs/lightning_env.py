@@ -182,9 +182,11 @@ class LightningEnv(gym.Env):
     def _default_factory(self, scenario: Scenario) -> Network:
         """A network of the configured backend for ``scenario``."""
         if self.config["backend"] == "native":
-            from lngym.network.native import NativeNetwork
+            from lngym.network.native import NativeNetwork, temporary_home
 
-            return NativeNetwork(scenario, home=self.config["home"])
+            # home= attaches to a network left running by `lngym up`; without it the
+            # env launches its own in a fresh temporary home (stopped on close()).
+            return NativeNetwork(scenario, home=self.config["home"] or temporary_home())
         from lngym.network.sim import Sim
 
         return Sim(scenario)
