@@ -53,6 +53,15 @@ class ChannelSpec:
 
 
 @dataclass(frozen=True)
+class FeePolicy:
+    """The routing policy every node announces (LND's --bitcoin.basefee/feerate/timelockdelta)."""
+
+    base_fee_msat: int = 1000
+    fee_rate_ppm: int = 1
+    time_lock_delta: int = 80
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario; channel order here is the order of observation vectors."""
 
@@ -62,6 +71,7 @@ class Scenario:
     traffic: Mapping[str, Any] = field(default_factory=dict)
     env: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    policy: FeePolicy = FeePolicy()
 
     def node(self, name: str) -> str:
         """The canonical node name for ``name`` (``lnd-alice`` or ``alice``)."""
@@ -122,7 +132,7 @@ def scenario_from_dict(
     def fail(field_name: str, expected: str, got: Any) -> ScenarioError:
         return ScenarioError(f"{source}: {field_name}: expected {expected}, got {got!r}")
 
-    known_keys = {"name", "description", "nodes", "channels", "traffic", "env"}
+    known_keys = {"name", "description", "nodes", "channels", "policy", "traffic", "env"}
     unknown = sorted(set(data) - known_keys)
     if unknown:
         raise fail(unknown[0], f"one of {', '.join(sorted(known_keys))}", unknown[0])
@@ -156,6 +166,7 @@ def scenario_from_dict(
         if not isinstance(data.get(section, {}), dict):
             raise fail(section, "a table", data[section])
     return Scenario(
+        policy=_policy_from_dict(data.get("policy", {}), fail),
         name=name,
         nodes=tuple(nodes),
         channels=channels,
@@ -163,6 +174,25 @@ def scenario_from_dict(
         env=dict(data.get("env", {})),
         path=path,
     )
+
+
+def _policy_from_dict(raw: Any, fail: Any) -> FeePolicy:
+    """Validate the optional ``[policy]`` table (LND's defaults where absent)."""
+    if not isinstance(raw, dict):
+        raise fail("policy", "a table", raw)
+    defaults = FeePolicy()
+    values = {}
+    for key in ("base_fee_msat", "fee_rate_ppm", "time_lock_delta"):
+        value = raw.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail(f"policy.{key}", "a whole number ≥ 0", value)
+        values[key] = value
+    extra = sorted(set(raw) - set(values))
+    if extra:
+        raise fail(f"policy.{extra[0]}", "one of base_fee_msat, fee_rate_ppm, time_lock_delta", extra[0])
+    if values["time_lock_delta"] < 18:
+        raise fail("policy.time_lock_delta", "at least 18 (LND's minimum)", values["time_lock_delta"])
+    return FeePolicy(**values)
 
 
 def _channel_from_dict(raw: Any, where: str, nodes: set[str], fail: Any) -> ChannelSpec:

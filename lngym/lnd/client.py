@@ -165,8 +165,12 @@ class LndClient:
         """SendPaymentV2 until the payment is final; returns the final lnrpc.Payment.
 
         ``fields`` are SendPaymentRequest fields (payment_request, dest, amt,
-        outgoing_chan_ids, last_hop_pubkey, allow_self_payment, ...).
+        outgoing_chan_ids, last_hop_pubkey, allow_self_payment, ...). Payments
+        are single-path unless ``max_parts`` says otherwise: a multi-part payment
+        that cannot complete leaves its shards locked at the receiver until the
+        60 s MPP timeout, which would freeze liquidity between env steps.
         """
+        fields.setdefault("max_parts", 1)
         request = router_pb2.SendPaymentRequest(
             timeout_seconds=timeout_s, no_inflight_updates=True, **fields
         )
@@ -184,6 +188,13 @@ class LndClient:
             return final
         except grpc.RpcError as exc:
             raise NodeError(f"{self.name}: SendPaymentV2 failed: {_describe(exc)}") from None
+
+    def list_payments(self, since_unix: int = 0) -> list[Any]:
+        """Outgoing payments created at or after ``since_unix`` (all of them by default)."""
+        request = lightning_pb2.ListPaymentsRequest(
+            include_incomplete=True, max_payments=100_000, creation_date_start=since_unix, omit_hops=True
+        )
+        return list(self._call(self.lightning, "ListPayments", request, 30.0).payments)
 
     def reset_mission_control(self) -> None:
         """Forget past payment failures, so resets give the router a clean slate."""

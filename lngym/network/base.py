@@ -12,7 +12,7 @@ import abc
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from lngym.errors import InvalidAmountError
 from lngym.scenario import Scenario
@@ -194,21 +194,30 @@ class Network(abc.ABC):
         requests: Sequence[PaymentRequest],
         concurrency: int = 8,
         keysend: bool = False,
+        on_result: Callable[[PaymentResult], None] | None = None,
     ) -> list[PaymentResult]:
-        """Send a batch with at most ``concurrency`` in flight; results in request order."""
-        if concurrency <= 1 or len(requests) <= 1:
-            return [self._pay_request(r, keysend) for r in requests]
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            return list(pool.map(lambda r: self._pay_request(r, keysend), requests))
+        """Send a batch with at most ``concurrency`` in flight; results in request order.
 
-    def _pay_request(self, request: PaymentRequest, keysend: bool) -> PaymentResult:
-        return self.pay(
-            request.sender,
-            request.receiver,
-            request.amount_sat,
-            description=request.description,
-            keysend=keysend,
-        )
+        ``on_result`` is called as each payment ends (from a worker thread), so a
+        recorder can write the row at once rather than when the batch is done.
+        """
+
+        def one(request: PaymentRequest) -> PaymentResult:
+            result = self.pay(
+                request.sender,
+                request.receiver,
+                request.amount_sat,
+                description=request.description,
+                keysend=keysend,
+            )
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        if concurrency <= 1 or len(requests) <= 1:
+            return [one(r) for r in requests]
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(requests))) as pool:
+            return list(pool.map(one, requests))
 
     def __enter__(self) -> "Network":
         self.start()

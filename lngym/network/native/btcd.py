@@ -46,9 +46,7 @@ class Btcd:
 
     def __init__(self, config: BtcdConfig, pid: int | None = None) -> None:
         self.config = config
-        self.process = DaemonProcess(
-            "btcd", self._argv(), config.data_dir / "btcd.log", marker=str(config.data_dir)
-        )
+        self.process = DaemonProcess("btcd", [], config.data_dir / "btcd.log", marker=str(config.data_dir))
         self.process.pid = pid
         self._ssl: ssl.SSLContext | None = None
 

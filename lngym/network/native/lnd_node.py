@@ -13,6 +13,7 @@ from lngym.lnd.client import LndClient
 from lngym.network.native.btcd import BtcdConfig
 from lngym.network.native.process import DaemonProcess
 from lngym.paths import find_binary
+from lngym.scenario import FeePolicy
 from lngym.wait import wait_until
 
 #: Seconds an lnd node gets from start to an unlocked wallet (RPC_ACTIVE).
@@ -73,12 +74,14 @@ class LndConfig:
 class LndNode:
     """An lnd process plus a lazily opened gRPC client."""
 
-    def __init__(self, config: LndConfig, btcd: BtcdConfig, pid: int | None = None) -> None:
+    def __init__(
+        self, config: LndConfig, btcd: BtcdConfig, policy: FeePolicy, pid: int | None = None
+    ) -> None:
         self.config = config
         self.btcd = btcd
-        self.process = DaemonProcess(
-            config.name, self.argv(), config.log_path, marker=str(config.node_dir)
-        )
+        self.policy = policy
+        # The command line is built at start, so finding no binary only fails a start.
+        self.process = DaemonProcess(config.name, [], config.log_path, marker=str(config.node_dir))
         self.process.pid = pid
         self._client: LndClient | None = None
         self.pubkey = ""
@@ -110,6 +113,9 @@ class LndNode:
             "--accept-keysend",
             "--logging.file.disable",
             "--debuglevel=info",
+            f"--bitcoin.basefee={self.policy.base_fee_msat}",
+            f"--bitcoin.feerate={self.policy.fee_rate_ppm}",
+            f"--bitcoin.timelockdelta={self.policy.time_lock_delta}",
             *FAST_REGTEST_FLAGS,
         ]
 

@@ -21,7 +21,7 @@ from lngym.network.native.lnd_node import LndConfig, LndNode
 from lngym.network.native.operations import NativeOperations
 from lngym.network.native.ports import hand_over, release_ports, reserve_ports
 from lngym.network.native.state import NetworkState, NodeRecord
-from lngym.paths import default_home
+from lngym.paths import default_home, find_binary
 from lngym.scenario import Scenario, load_scenario
 
 TMPFS_ROOT = Path("/dev/shm")
@@ -47,6 +47,8 @@ class NativeNetwork(NativeOperations):
         self.state: NetworkState | None = None
         self.btcd: Btcd | None = None
         self.lnd: dict[str, LndNode] = {}
+        if saved is not None:
+            self._adopt(saved)
 
     # -- lifecycle ------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -84,6 +86,8 @@ class NativeNetwork(NativeOperations):
         if self.is_running():
             raise NetworkStateError(f"a network is already running in {self.home} (see `lngym status`)")
         bootstrap.validate_for_lnd(self.scenario)
+        for binary in ("lnd", "btcd"):
+            find_binary(binary)
         self._remove_data()
         self.state = self._plan()
         self._build_processes()
@@ -161,6 +165,17 @@ class NativeNetwork(NativeOperations):
             infos.append(NodeInfo(name, node.pubkey, node.config.grpc_target, synced, alive))
         return infos
 
+    def lncli_argv(self, name: str) -> list[str]:
+        """lncli's command line for one node, as `docker exec lnd-alice lncli` was."""
+        node = self._node(self.scenario.node(name))
+        return [
+            str(find_binary("lncli")),
+            f"--lnddir={node.config.node_dir}",
+            "--network=regtest",
+            f"--rpcserver={node.config.grpc_target}",
+            f"--macaroonpath={node.config.macaroon}",
+        ]
+
     def log_path(self, name: str) -> Path:
         """Where a node's log is (``btcd`` names the bitcoin node)."""
         if name == "btcd":
@@ -216,7 +231,7 @@ class NativeNetwork(NativeOperations):
         self.lnd = {}
         for name, record in self.state.nodes.items():
             lnd_config = LndConfig(name, data / name, record.p2p_port, record.grpc_port)
-            node = LndNode(lnd_config, config, pid=record.pid)
+            node = LndNode(lnd_config, config, self.scenario.policy, pid=record.pid)
             node.pubkey = record.pubkey
             self.lnd[name] = node
         self._index_channels()

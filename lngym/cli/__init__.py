@@ -1,0 +1,1 @@
+"""The ``lngym`` command line."""

@@ -1,0 +1,189 @@
+"""Network lifecycle commands: install, up, status, check, lncli, logs, restart, down, clean."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from lngym.errors import NetworkStateError
+from lngym.install import install
+from lngym.network.check import run_check
+from lngym.network.native import NativeNetwork
+
+console = Console()
+
+
+def register(commands: Any) -> None:
+    """Add the lifecycle subcommands to the ``lngym`` parser."""
+
+    def add(name: str, run: Any, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(run=run)
+        return sub
+
+    sub = add("install", cmd_install, "build the pinned lnd, lncli, btcd and btcctl with Go")
+    sub.add_argument("--force", action="store_true", help="rebuild even if present")
+    sub = add("up", cmd_up, "start btcd and the scenario's lnd nodes, funded, with channels")
+    sub.add_argument("--scenario", default=None, help="scenario name in envs/ or a .toml path (default: seed)")
+    sub.add_argument("--tmpfs", action="store_true", help="keep node data in /dev/shm (faster, lost on reboot)")
+    sub = add("status", cmd_status, "show the running network's nodes and channels")
+    sub.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    add("check", cmd_check, "pay over every channel both ways and one multi-hop route")
+    sub = add("lncli", cmd_lncli, "run lncli against a node, e.g. `lngym lncli alice getinfo`")
+    sub.add_argument("node", help="node name (alice or lnd-alice)")
+    sub.add_argument("args", nargs=argparse.REMAINDER, help="lncli arguments")
+    sub = add("logs", cmd_logs, "print a node's log (btcd for the bitcoin node)")
+    sub.add_argument("node")
+    sub.add_argument("-n", "--lines", type=int, default=50, help="lines from the end (default 50)")
+    sub.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    sub = add("restart", cmd_restart, "restart one lnd node and wait for its channels")
+    sub.add_argument("node")
+    add("down", cmd_down, "stop every process of the network (data is kept until clean)")
+    add("clean", cmd_clean, "stop the network and delete its home directory")
+
+
+def network_for(args: argparse.Namespace, scenario: str | None = None) -> NativeNetwork:
+    """The network under ``--home`` (or LNGYM_HOME, or the default)."""
+    return NativeNetwork(scenario, home=args.home, tmpfs=getattr(args, "tmpfs", False))
+
+
+def running_network(args: argparse.Namespace) -> NativeNetwork:
+    """The network under home, attached; a clear error if nothing runs there."""
+    network = network_for(args)
+    network.attach()
+    return network
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    install(force=args.force)
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    network = network_for(args, args.scenario)
+    if network.is_running():
+        console.print(f"a network is already running in {network.home}; nothing changed "
+                      "(`lngym status` shows it, `lngym down` stops it)")
+        return 0
+    started = time.monotonic()
+    with console.status(f"starting {len(network.scenario.nodes)} lnd nodes and btcd…"):
+        network.up()
+    console.print(
+        f"network [bold]{network.scenario.name}[/] is up in {network.home} "
+        f"({time.monotonic() - started:.1f} s): {len(network.scenario.nodes)} nodes, "
+        f"{len(network.scenario.channels)} channels"
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    network = running_network(args)
+    nodes = network.nodes()
+    snapshot = network.snapshot()
+    if args.json:
+        payload = {
+            "home": str(network.home),
+            "scenario": network.scenario.name,
+            "nodes": [
+                {"name": n.name, "pubkey": n.pubkey, "grpc": n.grpc, "synced": n.synced, "alive": n.alive}
+                for n in nodes
+            ],
+            **snapshot.as_dict(),
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    table = Table(title=f"nodes ({network.home})")
+    for column in ("node", "pubkey", "grpc", "state"):
+        table.add_column(column)
+    for n in nodes:
+        state = "[green]synced[/]" if n.synced else "[red]down[/]" if not n.alive else "[yellow]syncing[/]"
+        table.add_row(n.name, n.pubkey[:20] + "…", n.grpc, state)
+    console.print(table)
+    console.print(balance_table(snapshot))
+    return 0
+
+
+def balance_table(snapshot: Any) -> Table:
+    """Channels with a bar showing where the liquidity sits (shared with simulate)."""
+    table = Table(title="channels")
+    for column in ("channel", "a", "balance a", "", "balance b", "b", "active"):
+        table.add_column(column, justify="right" if column.startswith("balance") else "left")
+    for c in snapshot.channels:
+        filled = round(c.ratio_a * 20)
+        bar = "[cyan]" + "█" * filled + "[/][magenta]" + "█" * (20 - filled) + "[/]"
+        table.add_row(c.id, c.a, f"{c.balance_a_sat:,}", bar, f"{c.balance_b_sat:,}", c.b,
+                      "yes" if c.active else "[red]no[/]")
+    return table
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    network = running_network(args)
+    failures = 0
+    for step in run_check(network):
+        mark = "[green]ok[/]  " if step.ok else "[red]FAIL[/]"
+        console.print(f"{mark} {step.what}" + (f"  ({step.detail})" if step.detail else ""))
+        failures += not step.ok
+    if failures:
+        console.print(f"[red]{failures} check(s) failed[/]")
+        return 1
+    console.print("[green]all checks passed[/]")
+    return 0
+
+
+def cmd_lncli(args: argparse.Namespace) -> int:
+    network = running_network(args)
+    argv = network.lncli_argv(args.node) + list(args.args)
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
+    return 0  # not reached: execv replaces this process
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    network = network_for(args)
+    if network.state is None:
+        raise NetworkStateError(f"no network in {network.home}; start one with `lngym up`")
+    path = network.log_path(args.node)
+    with open(path, errors="replace") as log:
+        lines = log.readlines()
+        sys.stdout.writelines(lines[-args.lines:] if args.lines > 0 else lines)
+        while args.follow:
+            line = log.readline()
+            if line:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+            else:
+                time.sleep(0.2)
+    return 0
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    network = running_network(args)
+    with console.status(f"restarting {args.node}…"):
+        network.restart_node(args.node)
+    console.print(f"{network.scenario.node(args.node)} restarted; its channels are active")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    network = network_for(args)
+    if not network.is_running():
+        console.print(f"no network is running in {network.home}")
+        return 0
+    network.down()
+    console.print(f"stopped the network in {network.home} (data kept; `lngym clean` removes it)")
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    network = network_for(args)
+    existed = network.home.exists()
+    network.clean()
+    console.print(f"removed {network.home}" if existed else f"nothing to clean in {network.home}")
+    return 0

@@ -1,0 +1,137 @@
+"""``lngym simulate`` (the seed's simulate_network.py) and ``lngym rebalance`` (its
+rebalance-channels.sh), rendered with rich."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lngym.cli.network_cmds import balance_table, running_network
+from lngym.policies import BaselineRebalancer
+from lngym.recorder import DEFAULT_PATH, CsvRecorder
+from lngym.simulation import Simulation, SimulationConfig
+from lngym.stats import StatsSummary
+
+console = Console()
+
+
+def register(commands: Any) -> None:
+    """Add ``simulate`` and ``rebalance`` to the ``lngym`` parser."""
+    sub = commands.add_parser("simulate", help="send the scenario's seeded payment workload",
+                              description="send the scenario's seeded payment workload and log it to CSV")
+    sub.set_defaults(run=cmd_simulate)
+    limit = sub.add_mutually_exclusive_group()
+    limit.add_argument("--payments", type=_positive_int, help="stop after N payments")
+    limit.add_argument("--duration", type=float, help="stop after S seconds")
+    sub.add_argument("--rate", type=float, default=0.0, help="payments per second (default: as fast as possible)")
+    sub.add_argument("--concurrency", type=_positive_int, default=4, help="payments in flight (default 4)")
+    sub.add_argument("--rebalance-every", type=int, default=0, metavar="N",
+                     help="run the baseline rebalancer every N payments; 0 disables it (default)")
+    sub.add_argument("--csv", default=DEFAULT_PATH, help=f"CSV log (default {DEFAULT_PATH})")
+    sub.add_argument("--seed", type=int, default=None, help="workload seed (default: the scenario's)")
+
+    sub = commands.add_parser("rebalance", help="baseline rebalancer: move every channel toward a target split")
+    sub.set_defaults(run=cmd_rebalance)
+    sub.add_argument("--target", type=float, default=0.5, help="desired share on the a side (default 0.5)")
+    sub.add_argument("--threshold", type=float, default=0.2, help="only channels further off than this (default 0.2)")
+    sub.add_argument("--max-fee-ppm", type=int, default=1000, help="fee cap per rebalance, ppm of its amount")
+    sub.add_argument("--dry-run", action="store_true", help="print the plan without paying")
+    sub.add_argument("--csv", default=None, help="also log the rebalances to this CSV")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
+    return value
+
+
+def stats_table(summary: StatsSummary) -> Table:
+    """The running figures of a simulation."""
+    table = Table(title="payments", show_header=False)
+    rate = "–" if summary.success_rate is None else f"{summary.success_rate:.1%}"
+    recent = "–" if summary.recent_success_rate is None else f"{summary.recent_success_rate:.1%}"
+    rows = [
+        ("payments", f"{summary.payments:,} ({summary.successes:,} ok)"),
+        ("success rate", f"{rate} overall, {recent} recent"),
+        ("volume", f"{summary.volume_sat:,} sat"),
+        ("fees", f"{summary.fees_sat:,.3f} sat"),
+        ("rebalances", f"{summary.rebalances} ({summary.rebalance_successes} ok, "
+                       f"{summary.rebalance_fees_sat:,.3f} sat fees)"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    if args.rebalance_every < 0:
+        raise SystemExit("lngym simulate: --rebalance-every must be 0 or more")
+    network = running_network(args)
+    config = SimulationConfig(payments=args.payments, duration_s=args.duration, rate=args.rate,
+                              concurrency=args.concurrency, rebalance_every=args.rebalance_every,
+                              seed=args.seed)
+    with CsvRecorder(args.csv) as recorder:
+        if recorder.notice:
+            console.print(f"[yellow]{recorder.notice}[/]")
+        simulation = Simulation(network, config, recorder=recorder)
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn())
+        total = args.payments if args.payments else args.duration
+        task = progress.add_task("payments" if args.payments else "seconds", total=total)
+        worker = threading.Thread(target=simulation.run, daemon=True)
+        try:
+            with Live(console=console, refresh_per_second=4) as live:
+                worker.start()
+                while worker.is_alive():
+                    worker.join(0.25)
+                    done = simulation.sent if args.payments else progress.tasks[0].elapsed or 0
+                    progress.update(task, completed=min(done, total) if total else done)
+                    view = [stats_table(simulation.stats.summary())]
+                    if simulation.last_snapshot is not None:
+                        view.append(balance_table(simulation.last_snapshot))
+                    live.update(Group(*view, progress) if total else Group(*view))
+        except KeyboardInterrupt:
+            simulation.stop()
+            worker.join()
+            console.print("[yellow]stopped; every finished payment is in the CSV[/]")
+    console.print(stats_table(simulation.stats.summary()))
+    console.print(f"rows written to {recorder.path}")
+    return 0
+
+
+def cmd_rebalance(args: argparse.Namespace) -> int:
+    network = running_network(args)
+    policy = BaselineRebalancer(target=args.target, threshold=args.threshold, max_fee_ppm=args.max_fee_ppm)
+    before = network.snapshot()
+    suggestions = policy.suggest(before, network.scenario)
+    console.print(balance_table(before))
+    if not suggestions:
+        console.print(f"every channel is within {args.threshold:.0%} of {args.target:.0%}; nothing to do")
+        return 0
+    recorder = CsvRecorder(args.csv) if args.csv else None
+    failures = 0
+    for suggestion in suggestions:
+        plan = f"{suggestion.from_node} -> {suggestion.to_node}: {suggestion.amount_sat:,} sat"
+        if args.dry_run:
+            console.print(f"would move {plan}")
+            continue
+        result = network.rebalance(suggestion.from_node, suggestion.to_node, suggestion.amount_sat,
+                                   policy.max_fee_sat(suggestion))
+        if recorder is not None:
+            recorder.record(result)
+        failures += not result.success
+        outcome = (f"[green]ok[/], fee {result.fee_sat:.3f} sat via {'->'.join(result.route)}"
+                   if result.success else f"[red]failed[/]: {result.failure_reason}")
+        console.print(f"moved {plan}: {outcome}")
+    if recorder is not None:
+        recorder.close()
+    if not args.dry_run:
+        console.print(balance_table(network.snapshot()))
+    return 1 if failures else 0

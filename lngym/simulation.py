@@ -1,0 +1,115 @@
+"""A simulation run: the seeded workload against a network, every result recorded.
+
+This is the seed's ``simulate_network.py`` loop, independent of any terminal:
+the CLI renders it, the WebSocket bridge publishes its events. Payments run
+``concurrency`` at a time; every ``rebalance_every`` payments the policy's
+suggestions are applied; each row is written the moment its payment ends.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from lngym.network.base import Network, PaymentResult, RebalanceSuggestion, Snapshot
+from lngym.policies import BaselineRebalancer, RebalancePolicy
+from lngym.recorder import CsvRecorder
+from lngym.stats import RunningStats
+from lngym.traffic import Workload
+
+
+@dataclass
+class SimulationConfig:
+    """How long and how fast to run, and how often to rebalance."""
+
+    payments: int | None = None
+    duration_s: float | None = None
+    rate: float = 0.0
+    concurrency: int = 4
+    rebalance_every: int = 0
+    seed: int | None = None
+
+
+@dataclass
+class Simulation:
+    """Runs a workload; ``on_result``/``on_snapshot`` let a UI or the bridge follow along."""
+
+    network: Network
+    config: SimulationConfig
+    recorder: CsvRecorder | None = None
+    policy: RebalancePolicy = field(default_factory=BaselineRebalancer)
+    on_result: Callable[[PaymentResult], None] | None = None
+    on_snapshot: Callable[[Snapshot], None] | None = None
+    pending_suggestions: Callable[[], list[RebalanceSuggestion]] | None = None
+
+    def __post_init__(self) -> None:
+        self.workload = Workload.from_scenario(self.network.scenario, self.config.seed)
+        self.stats = RunningStats()
+        self.stop_event = threading.Event()
+        self.sent = 0
+        self.last_snapshot: Snapshot | None = None
+
+    def run(self) -> None:
+        """Pay until the payment count or duration is reached, or ``stop()`` is called."""
+        started = time.monotonic()
+        batch = max(1, self.config.concurrency)
+        if self.config.rebalance_every > 0:
+            batch = min(batch, self.config.rebalance_every)
+        while not self.stop_event.is_set():
+            remaining = self._remaining(started)
+            if remaining == 0:
+                break
+            size = min(batch, remaining) if remaining is not None else batch
+            self._run_batch(size, started)
+            self._after_batch(size)
+
+    def stop(self) -> None:
+        """Ask the run to end after the payments in flight."""
+        self.stop_event.set()
+
+    def _remaining(self, started: float) -> int | None:
+        if self.config.duration_s is not None and time.monotonic() - started >= self.config.duration_s:
+            return 0
+        if self.config.payments is not None:
+            return max(self.config.payments - self.sent, 0)
+        return None
+
+    def _run_batch(self, size: int, started: float) -> None:
+        requests = self.workload.next(size)
+        if self.config.rate > 0:
+            due = started + (self.sent + size) / self.config.rate
+            self.stop_event.wait(max(0.0, due - time.monotonic()))
+        self.network.pay_many(requests, concurrency=self.config.concurrency, on_result=self._record)
+        self.sent += len(requests)
+
+    def _after_batch(self, size: int) -> None:
+        every = self.config.rebalance_every
+        if self.pending_suggestions is not None:
+            for suggestion in self.pending_suggestions():
+                self.apply(suggestion, self.policy.max_fee_sat(suggestion))
+        if every > 0 and self.sent % every < size:
+            snapshot = self.network.snapshot()
+            for suggestion in self.policy.suggest(snapshot, self.network.scenario):
+                self.apply(suggestion, self.policy.max_fee_sat(suggestion))
+        snapshot = self.network.snapshot()
+        self.last_snapshot = snapshot
+        self.stats.observe(snapshot)
+        if self.on_snapshot is not None:
+            self.on_snapshot(snapshot)
+
+    def apply(self, suggestion: RebalanceSuggestion, max_fee_sat: int) -> PaymentResult:
+        """Carry out one rebalance suggestion and record it like a payment."""
+        result = self.network.rebalance(
+            suggestion.from_node, suggestion.to_node, suggestion.amount_sat, max_fee_sat
+        )
+        self._record(result)
+        return result
+
+    def _record(self, result: PaymentResult) -> None:
+        if self.recorder is not None:
+            self.recorder.record(result)
+        self.stats.record(result)
+        if self.on_result is not None:
+            self.on_result(result)

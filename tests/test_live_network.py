@@ -1,0 +1,133 @@
+"""The native network on real btcd and lnd processes: up, check, restart, down, clean."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lngym.errors import UnknownNodeError
+from lngym.network.check import run_check
+from lngym.network.native import NativeNetwork
+
+pytestmark = pytest.mark.live
+
+
+def lngym(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would, in a child process."""
+    env = dict(os.environ)
+    if home is not None:
+        env["LNGYM_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "lngym.cli.main", *args],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+
+
+def test_up_gives_five_synced_nodes_six_active_channels_and_full_graphs(network: NativeNetwork) -> None:
+    nodes = network.nodes()
+    assert [n.name for n in nodes] == ["alice", "bob", "carol", "dave", "eve"]
+    assert all(n.alive and n.synced and len(n.pubkey) == 66 for n in nodes)
+    snapshot = network.snapshot()
+    assert len(snapshot.channels) == 6
+    assert all(c.active and c.capacity_sat == 1_000_000 for c in snapshot.channels)
+    # Opened balanced: the opener keeps half minus the commitment fee and anchors.
+    for channel in snapshot.channels:
+        assert channel.balance_b_sat == 500_000
+        assert 490_000 < channel.balance_a_sat < 500_000
+    wanted = {int(c.id) for c in snapshot.channels}
+    for node in network.lnd.values():
+        graph = node.client.describe_graph()
+        edges = {e.channel_id for e in graph.edges if e.HasField("node1_policy") and e.HasField("node2_policy")}
+        assert edges == wanted, f"{node.name}'s graph lacks channels"
+
+
+def test_status_json_lists_nodes_and_channels(network: NativeNetwork) -> None:
+    result = lngym("--home", str(network.home), "status", "--json")
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert {n["name"] for n in status["nodes"]} == set(network.scenario.nodes)
+    assert all(n["synced"] for n in status["nodes"])
+    first = status["channels"][0]
+    assert (first["a"], first["b"], first["capacity"], first["active"]) == ("alice", "bob", 1_000_000, True)
+    assert first["balance_b"] == 500_000
+
+
+def test_check_passes_on_every_channel_and_multi_hop(network: NativeNetwork) -> None:
+    steps = list(run_check(network))
+    assert all(step.ok for step in steps), [s for s in steps if not s.ok]
+    assert sum(step.what.startswith("pay ") for step in steps) == 12
+    assert any(step.what.startswith("multi-hop") for step in steps)
+    cli = lngym("--home", str(network.home), "check")
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert "all checks passed" in cli.stdout
+
+
+def test_payment_larger_than_any_route_fails_with_lnds_reason(network: NativeNetwork) -> None:
+    result = network.pay("alice", "carol", 900_000)
+    assert not result.success
+    assert result.failure_reason.startswith(("no route", "insufficient balance"))
+    assert network.snapshot().channels[0].balance_b_sat == 500_000  # nothing moved
+
+
+def test_unknown_node_is_refused_everywhere(network: NativeNetwork) -> None:
+    with pytest.raises(UnknownNodeError):
+        network.pay("alice", "mallory", 1_000)
+    for command in (["lncli", "mallory", "getinfo"], ["logs", "mallory"], ["restart", "mallory"]):
+        result = lngym("--home", str(network.home), *command)
+        assert result.returncode == 1
+        assert "unknown node 'mallory'" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_lncli_passthrough_talks_to_the_node(network: NativeNetwork) -> None:
+    result = lngym("--home", str(network.home), "lncli", "lnd-bob", "getinfo")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["identity_pubkey"] == network.lnd["bob"].pubkey
+
+
+def test_up_on_a_running_network_changes_nothing(network: NativeNetwork) -> None:
+    pids = {name: node.process.pid for name, node in network.lnd.items()}
+    result = lngym("--home", str(network.home), "up")
+    assert result.returncode == 0
+    assert "already running" in result.stdout
+    assert {name: node.process.pid for name, node in network.lnd.items()} == pids
+
+
+def test_restart_brings_a_node_back_with_active_channels(network: NativeNetwork) -> None:
+    old_pid = network.lnd["carol"].process.pid
+    result = lngym("--home", str(network.home), "restart", "carol")
+    assert result.returncode == 0, result.stderr
+    network.attach()  # pick up the new pid from network.json
+    assert network.lnd["carol"].process.pid != old_pid
+    assert all(c.active for c in network.snapshot().channels)
+    assert network.pay("bob", "carol", 1_000).success
+
+
+def test_two_networks_run_side_by_side_and_down_and_clean_leave_nothing(
+    network: NativeNetwork, fresh_home: Path
+) -> None:
+    second = NativeNetwork("seed", home=fresh_home)
+    second.up()
+    pids = [n.process.pid for n in second.lnd.values()] + [second.btcd.process.pid]
+    ours = {n.config.grpc_port for n in network.lnd.values()}
+    assert ours.isdisjoint({n.config.grpc_port for n in second.lnd.values()})
+    assert second.pay("alice", "carol", 2_000).success
+    assert network.pay("alice", "carol", 2_000).success  # the first one is unaffected
+    assert lngym("down", home=fresh_home).returncode == 0
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or b"lngym" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    assert network.pay("bob", "dave", 1_000).success  # the first network still runs
+    assert lngym("clean", home=fresh_home).returncode == 0
+    assert not fresh_home.exists()
+
+
+def test_check_without_a_network_says_so(tmp_path: Path) -> None:
+    result = lngym("check", home=tmp_path / "nothing-here")
+    assert result.returncode == 1
+    assert "no network is running" in result.stderr
+    assert "lngym up" in result.stderr
