@@ -96,8 +96,10 @@ class PaymentEngine:
             ban = excluded | set(g.out_edges[source]) | {e ^ 1 for e in g.out_edges[source]}
             rest = self.router.route(g.edge_to[first], g.edge_from[last], amount, frozenset(ban))
             return None if rest is None else [first, *rest, last]
-        ban = excluded | {e for e in self.graph.out_edges[source] if self.spendable(e) < amount}
-        return self.router.route(source, target, amount, frozenset(ban))
+        # Own channels that lack the balance are left out lazily, when a route picks
+        # one (``_unusable``): the same final route as excluding them all up front,
+        # but cached trees stay valid while the sender's other channels change.
+        return self.router.route(source, target, amount, frozenset(excluded))
 
     def _outbound(self, source: int, first_edge: int) -> int:
         """The most the sender could put into one HTLC on its allowed channels."""
