@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import subprocess
 import sys
 
@@ -119,6 +120,10 @@ def test_continuous_action_has_a_dead_zone_and_signs():
 def test_config_merges_scenario_env_and_kwargs_and_rejects_typos():
     env = gym.make("LightningSim-v0", payments_per_step=7).unwrapped
     assert env.config["payments_per_step"] == 7 and env.config["fee_weight"] == 1.0
+    seed = load_scenario("seed")
+    scenario = dataclasses.replace(seed, env={"payments_per_step": 3, "fee_weight": 0.5})
+    env = gym.make("LightningSim-v0", scenario=scenario, fee_weight=0.25).unwrapped
+    assert (env.config["payments_per_step"], env.config["fee_weight"]) == (3, 0.25)
     with pytest.raises(ScenarioError, match="payment_per_step"):
         gym.make("LightningSim-v0", payment_per_step=7)
 
@@ -161,8 +166,9 @@ def test_registration_is_idempotent_and_works_in_a_fresh_interpreter():
     assert out.strip() == "(6,) False"
 
 
-def test_make_vec_steps_several_sims():
-    envs = gym.make_vec("LightningSim-v0", num_envs=2)
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_make_vec_steps_several_sims(mode):
+    envs = gym.make_vec("lngym:LightningSim-v0", num_envs=2, vectorization_mode=mode)
     obs, _ = envs.reset(seed=[1, 2])
     obs, rewards, *_ = envs.step(np.array([0, 1]))
     assert obs.shape == (2, 6) and rewards.shape == (2,)
