@@ -66,7 +66,7 @@ def test_rebalance_action_moves_its_channel_and_noop_does_not():
     scenario = env.scenario
     obs, _ = env.reset(seed=0)
     env.network.pay_many = lambda requests, **_: []  # isolate the action from the traffic
-    after_noop, reward, *_ = env.step(0)
+    after_noop, *_ = env.step(0)
     assert np.array_equal(after_noop, obs)
     action = actions.encode_suggestion(RebalanceSuggestion("alice", "bob", 100_000), scenario)
     after, _, _, _, info = env.step(action)

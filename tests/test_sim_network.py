@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from lngym.errors import InvalidAmountError, UnknownNodeError
@@ -12,7 +14,7 @@ from lngym.scenario import load_scenario, scenario_from_dict
 
 def line(*nodes: str, capacity: int = 1_000_000, split: float = 0.5):
     """A scenario whose channels form a path through ``nodes`` in order."""
-    channels = [{"a": a, "b": b, "capacity": capacity, "split": split} for a, b in zip(nodes, nodes[1:])]
+    channels = [{"a": a, "b": b, "capacity": capacity, "split": split} for a, b in itertools.pairwise(nodes)]
     return scenario_from_dict({"name": "line", "nodes": list(nodes), "channels": channels})
 
 

@@ -4,10 +4,13 @@ exactly what it paid, received and earned in fees."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lngym.network.base import PaymentResult
 from lngym.network.sim import Sim
 from lngym.network.sim.topology import scale_free_channels
 from lngym.scenario import load_scenario, scenario_from_dict
@@ -41,10 +44,10 @@ def test_money_is_conserved_and_reserves_hold_on_the_seed(ops):
     sim = Sim(SEED)
     for op in ops:
         if op[0] == "pay":
-            run_and_check(sim, lambda: sim.pay(op[1], op[2], op[3]))
+            run_and_check(sim, sim.pay, op[1], op[2], op[3])
         else:
             (src, dst), amount, fee = op[1], op[2], op[3]
-            run_and_check(sim, lambda: sim.rebalance(src, dst, amount, fee))
+            run_and_check(sim, sim.rebalance, src, dst, amount, fee)
 
 
 @settings(max_examples=30, deadline=None)
@@ -68,19 +71,19 @@ def test_money_is_conserved_on_random_scale_free_graphs(size, seed, ops):
         if is_payment:
             src, dst = pick % size, (pick // size) % size
             if src != dst:
-                run_and_check(sim, lambda: sim.pay(f"n{src}", f"n{dst}", amount))
+                run_and_check(sim, sim.pay, f"n{src}", f"n{dst}", amount)
         else:
             a, b = pairs[pick % len(pairs)]
-            run_and_check(sim, lambda: sim.rebalance(f"n{a}", f"n{b}", amount, 100))
+            run_and_check(sim, sim.rebalance, f"n{a}", f"n{b}", amount, 100)
 
 
-def run_and_check(sim: Sim, operation) -> None:
+def run_and_check(sim: Sim, operation: Callable[..., PaymentResult], *args: object) -> None:
     """Run one payment or rebalance and check every invariant around it."""
     total = sum(sim.engine.balances)
     hold = sim.graph.hold_msat
     before = list(sim.engine.balances)
     funds_before = node_funds_msat(sim)
-    result = operation()
+    result = operation(*args)
     after = sim.engine.balances
     assert sum(after) == total, "money created or destroyed"
     assert min(after) >= 0, "negative balance"

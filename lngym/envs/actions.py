@@ -11,7 +11,7 @@ values smaller than ``deadzone`` do nothing.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from gymnasium import spaces

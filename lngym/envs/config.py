@@ -7,7 +7,8 @@ change one of them. Unknown keys are rejected with the list of known ones.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from lngym.envs.actions import DEFAULT_FRACTIONS
 from lngym.errors import ScenarioError

@@ -9,7 +9,7 @@ as ``a``'s share of the capacity, the rest (orange) being ``b``'s.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -23,18 +23,18 @@ NODE = (40, 40, 40)
 BAR = 20
 
 
-def ansi_table(scenario: Scenario, ratios: Sequence[float], header: str = "") -> str:
+def ansi_table(scenario: Scenario, ratios: Sequence[float] | np.ndarray, header: str = "") -> str:
     """One line per channel: its ends, a bar of a's share, and the share in percent."""
     width = max((len(c.a) + len(c.b) for c in scenario.channels), default=0) + 3
     lines = [header] if header else []
     for spec, ratio in zip(scenario.channels, ratios):
-        filled = int(round(ratio * BAR))
+        filled = round(float(ratio) * BAR)
         bar = "#" * filled + "." * (BAR - filled)
         lines.append(f"{(spec.a + ' - ' + spec.b):<{width}} [{bar}] {ratio * 100:5.1f}% on {spec.a}")
     return "\n".join(lines) + "\n"
 
 
-def rgb_image(scenario: Scenario, ratios: Sequence[float]) -> np.ndarray:
+def rgb_image(scenario: Scenario, ratios: Sequence[float] | np.ndarray) -> np.ndarray:
     """An (H, W, 3) uint8 picture of the graph with a balance bar per channel."""
     image = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
     image[:] = BACKGROUND

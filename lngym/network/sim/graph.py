@@ -9,7 +9,7 @@ same fields as numpy arrays feed the vectorised route weights.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -51,7 +51,7 @@ class Sim(Network):
     @classmethod
     def from_snapshot(
         cls, scenario: Scenario, snapshot: Snapshot, policies: PolicyMap | None = None
-    ) -> "Sim":
+    ) -> Sim:
         """A twin whose channels start exactly as in ``snapshot`` (e.g. of a live network)."""
         if len(snapshot.channels) != len(scenario.channels):
             raise ValueError(
@@ -65,10 +65,11 @@ class Sim(Network):
         return cls(scenario, policies=policies, balances_msat=balances)
 
     @classmethod
-    def from_network(cls, network: Network, policies: PolicyMap | None = None) -> "Sim":
+    def from_network(cls, network: Network, policies: PolicyMap | None = None) -> Sim:
         """A twin of a running network: its snapshot, and its policies if it reports them."""
-        if policies is None and callable(getattr(network, "policies", None)):
-            policies = network.policies()
+        reported = getattr(network, "policies", None)
+        if policies is None and callable(reported):
+            policies = reported()
         return cls.from_snapshot(network.scenario, network.snapshot(), policies=policies)
 
     # -- Network interface ----------------------------------------------------------------
