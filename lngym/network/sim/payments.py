@@ -56,22 +56,22 @@ class PaymentEngine:
         pinned: tuple[int, int] | None = None,
     ) -> Outcome:
         """Pay ``amount_msat`` from source to target; ``pinned`` fixes the (first, last) edges."""
+        if self._outbound(source, pinned[0] if pinned else -1) < amount_msat:
+            return Outcome(False, 0, [], 0, K.INSUFFICIENT_BALANCE)
         excluded: set[int] = set()
         attempts, last, failed_at = 0, "", -1
-        first_edge = pinned[0] if pinned else -1
         while True:
             path = self._plan(source, target, amount_msat, excluded, pinned)
             if path is None:
-                reason = K.NO_ROUTE
-                if attempts == 0 and self._outbound(source, first_edge) < amount_msat:
-                    reason = K.INSUFFICIENT_BALANCE
-                return Outcome(False, 0, [], attempts, reason, last, failed_at)
+                return Outcome(False, 0, [], attempts, K.NO_ROUTE, last, failed_at)
             amounts = self.hop_amounts(path, amount_msat)
             if amounts[0] - amount_msat > fee_limit_msat:
                 return Outcome(False, 0, path, attempts, K.NO_ROUTE, last, failed_at)
             unusable = self._unusable(path, amounts)
             if unusable >= 0:  # LND's own pathfinding would not have picked it
                 excluded.add(unusable)
+                if unusable == path[0] and pinned is None:  # then drop every own channel this short
+                    excluded.update(e for e in self.graph.out_edges[source] if self.spendable(e) < amount_msat)
                 continue
             if attempts == K.MAX_ATTEMPTS:
                 return Outcome(False, 0, path, attempts, K.TIMEOUT, last, failed_at)
