@@ -1,7 +1,7 @@
 """From empty directories to a funded network whose graph every node knows.
 
 The order matters for speed: every daemon starts at once, the first node's
-wallet receives the coinbases, one transaction funds every opener, all channels
+wallet receives coinbases that lngym mines itself (see coinbase.py), one transaction funds every opener, all channels
 open in parallel, and six blocks later (BOLT 7's announcement depth) the
 channels are announced. Nothing sleeps: each step waits on what the nodes say.
 """
@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, TypeVar
 
 from lngym.errors import NetworkStateError, NodeError
+from lngym.network.native import coinbase
 from lngym.network.native.btcd import Btcd
 from lngym.network.native.lnd_node import LndNode
 from lngym.network.native.state import ChannelRecord
@@ -21,8 +22,10 @@ from lngym.wait import wait_until
 
 T = TypeVar("T")
 
-#: Blocks that make the first coinbase spendable (maturity is 100 confirmations).
-MATURITY_BLOCKS = 101
+#: Coinbases of 50 BTC mined to the first node: plenty for any small scenario.
+FUNDED_BLOCKS = 2
+#: Blocks that make those coinbases spendable (maturity is 100 confirmations).
+MATURITY_BLOCKS = 100
 #: Confirmations before lnd announces a channel: BOLT 7's six, fixed in lnd's funding
 #: manager (--gossip.announcement-conf only relaxes what it accepts from others).
 ANNOUNCEMENT_CONFS = 6
@@ -55,8 +58,8 @@ def parallel(items: Iterable[T], action: Callable[[T], object]) -> None:
 
 
 def fund_first_node(btcd: Btcd, first: LndNode) -> None:
-    """Mine mature coinbases to the first node's wallet (restarting btcd to do so)."""
-    btcd.restart_mining_to(first.client.new_address())
+    """Mine coinbases to the first node's wallet, then enough blocks to mature them."""
+    coinbase.mine_to(btcd, first.client.new_address(), FUNDED_BLOCKS)
     btcd.generate(MATURITY_BLOCKS)
 
 

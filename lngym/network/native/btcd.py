@@ -85,17 +85,6 @@ class Btcd:
             alive=self.process.check_alive,
         )
 
-    def restart_mining_to(self, address: str) -> None:
-        """Restart btcd so that ``generate`` pays coinbases to ``address``.
-
-        btcd has no RPC to change its mining address (and no generatetoaddress),
-        so this is how the first node's wallet receives the coins that fund the
-        network. lnd nodes reconnect to the new process by themselves.
-        """
-        self.process.stop()
-        self.config.mining_address = address
-        self.start()
-
     def rpc(self, method: str, *params: Any) -> Any:
         """Call a btcd JSON-RPC method; errors name btcd and the method."""
         body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)})

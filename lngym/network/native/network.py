@@ -17,6 +17,7 @@ from lngym.errors import LngymError, NetworkStateError, NodeError
 from lngym.network.base import NodeInfo
 from lngym.network.native import bootstrap
 from lngym.network.native.btcd import Btcd, BtcdConfig
+from lngym.network.native.coinbase import burn_address
 from lngym.network.native.lnd_node import LndConfig, LndNode
 from lngym.network.native.operations import NativeOperations
 from lngym.network.native.ports import hand_over, release_ports, reserve_ports
@@ -95,10 +96,29 @@ class NativeNetwork(NativeOperations):
         try:
             self._launch()
         except BaseException as exc:
+            tails = self._failure_logs(str(exc))
             self.down()
             if isinstance(exc, LngymError):
-                raise type(exc)(f"{exc}\nstart failed; every process was stopped. Node directories are in {self._data_dir}") from None
+                raise type(exc)(
+                    f"{exc}{tails}\nstart failed; every process was stopped. "
+                    f"Node directories are in {self._data_dir}"
+                ) from None
             raise
+
+    def _failure_logs(self, message: str) -> str:
+        """The last log lines of the node a start failure names (if the message has none)."""
+        if "last log lines" in message:
+            return ""
+        named = [n for n in ("btcd", *self.scenario.nodes) if n in message.split(":")[0].split()]
+        named = named or [n for n in self.scenario.nodes if n in message]
+        if not named:
+            return ""
+        path = self.log_path(named[0])
+        try:
+            lines = path.read_text(errors="replace").splitlines()[-10:]
+        except OSError:
+            return ""
+        return f"\nlast log lines of {named[0]} ({path}):\n" + "\n".join(lines)
 
     def stop(self) -> None:
         """Stop the network if this object launched it; otherwise just let go."""
@@ -224,9 +244,7 @@ class NativeNetwork(NativeOperations):
     def _build_processes(self) -> None:
         assert self.state is not None
         data = Path(self.state.data_dir)
-        config = BtcdConfig(
-            data / "btcd", self.state.btcd_rpc_port, mining_address=self.state.mining_address
-        )
+        config = BtcdConfig(data / "btcd", self.state.btcd_rpc_port, mining_address=burn_address())
         self.btcd = Btcd(config, pid=self.state.btcd_pid)
         self.lnd = {}
         for name, record in self.state.nodes.items():
@@ -245,8 +263,6 @@ class NativeNetwork(NativeOperations):
         self._save_pids()
         bootstrap.parallel(self.lnd.values(), lambda node: node.wait_rpc_active())
         bootstrap.fund_first_node(self.btcd, self.lnd[self.scenario.nodes[0]])
-        self.state.mining_address = self.btcd.config.mining_address
-        self._save_pids()
         height = self.btcd.height()
         bootstrap.parallel(self.lnd.values(), lambda node: node.wait_synced(height))
         for name, node in self.lnd.items():

@@ -48,7 +48,6 @@ class NetworkState:
     data_dir: str
     btcd_rpc_port: int
     btcd_pid: int | None = None
-    mining_address: str = ""
     tmpfs: bool = False
     nodes: dict[str, NodeRecord] = field(default_factory=dict)
     channels: list[ChannelRecord] = field(default_factory=list)
