@@ -147,7 +147,8 @@ def test_csv_records_every_payment_and_rebalance(tmp_path):
     env.step(1)
     env.step(0)
     env.close()
-    rows = list(csv.DictReader(path.open()))
+    with path.open() as handle:
+        rows = list(csv.DictReader(handle))
     assert len(rows) == 11
     assert [r["kind"] for r in rows].count("rebalance") == 1
     assert rows[0]["sender"] == "lnd-alice"
