@@ -1,0 +1,90 @@
+"""Payments per second on the live seed network: gRPC batches vs. the seed's way.
+
+The seed ran two ``lncli`` processes per payment (``addinvoice`` on the receiver,
+``payinvoice`` on the sender, through ``docker exec``); lngym makes two gRPC
+calls on open channels. Both run here, in one process, on one network, so the
+ratio is not at the mercy of the shared machine's load.
+
+Run: .venv/bin/python benchmarks/payments.py [--tmpfs] [--payments 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from lngym.network.base import PaymentRequest
+from lngym.network.native import NativeNetwork
+
+
+def multi_hop_batch(n: int) -> list[PaymentRequest]:
+    """Two-hop payments back and forth (alice↔carol via bob), so balances do not drain."""
+    pairs = [("alice", "carol"), ("carol", "alice"), ("eve", "carol"), ("carol", "eve")]
+    return [PaymentRequest(*pairs[i % len(pairs)], 1_000, "benchmark") for i in range(n)]
+
+
+def seed_way(network: NativeNetwork, requests: list[PaymentRequest]) -> float:
+    """Payments per second with one lncli process per call, as the seed did."""
+    started = time.perf_counter()
+    for request in requests:
+        invoice = subprocess.run(
+            network.lncli_argv(request.receiver) + ["addinvoice", "--amt", str(request.amount_sat)],
+            capture_output=True, text=True, check=True,
+        )
+        payment_request = json.loads(invoice.stdout)["payment_request"]
+        paid = subprocess.run(
+            network.lncli_argv(request.sender) + ["payinvoice", "--force", "--json", payment_request],
+            capture_output=True, text=True,
+        )
+        if paid.returncode != 0:
+            raise SystemExit(f"lncli payinvoice failed: {paid.stderr.strip()}")
+    return len(requests) / (time.perf_counter() - started)
+
+
+def grpc_way(network: NativeNetwork, requests: list[PaymentRequest], concurrency: int) -> tuple[float, float]:
+    """Payments per second and success share through lngym's gRPC client."""
+    started = time.perf_counter()
+    results = network.pay_many(requests, concurrency=concurrency)
+    rate = len(requests) / (time.perf_counter() - started)
+    return rate, sum(r.success for r in results) / len(results)
+
+
+def reset_time(network: NativeNetwork) -> float:
+    """Seconds for reset_balances() after a batch has moved liquidity around."""
+    network.pay_many([PaymentRequest("alice", "dave", 20_000), PaymentRequest("carol", "eve", 30_000),
+                      PaymentRequest("bob", "alice", 10_000)], concurrency=3)
+    started = time.perf_counter()
+    network.reset_balances()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--payments", type=int, default=200)
+    parser.add_argument("--seed-payments", type=int, default=30, help="payments done the seed's way")
+    parser.add_argument("--tmpfs", action="store_true", help="node data in /dev/shm")
+    args = parser.parse_args()
+    network = NativeNetwork("seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
+    network.up()
+    try:
+        seed_rate = seed_way(network, multi_hop_batch(args.seed_payments))
+        network.reset_balances()
+        print(f"seed's way (lncli per call), sequential: {seed_rate:7.1f} payments/s")
+        for concurrency in (1, 4, 8, 16):
+            rate, ok = grpc_way(network, multi_hop_batch(args.payments), concurrency)
+            network.reset_balances()
+            print(f"gRPC, concurrency {concurrency:2d}: {rate:7.1f} payments/s  "
+                  f"({ok:.0%} ok, {rate / seed_rate:5.1f}x the seed's way)")
+        resets = [reset_time(network) for _ in range(3)]
+        print(f"reset_balances(): median {statistics.median(resets):.3f} s of {len(resets)}")
+    finally:
+        network.clean()
+
+
+if __name__ == "__main__":
+    main()
