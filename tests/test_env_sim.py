@@ -126,6 +126,8 @@ def test_config_merges_scenario_env_and_kwargs_and_rejects_typos():
     assert (env.config["payments_per_step"], env.config["fee_weight"]) == (3, 0.25)
     with pytest.raises(ScenarioError, match="payment_per_step"):
         gym.make("LightningSim-v0", payment_per_step=7)
+    with pytest.raises(ScenarioError, match="use 'balances'"):
+        gym.make("LightningSim-v0", scenario="scale1000", observation_type="dict")
 
 
 def test_render_modes():

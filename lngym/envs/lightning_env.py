@@ -12,10 +12,13 @@ from gymnasium import spaces
 
 from lngym.envs import actions, render
 from lngym.envs.config import merge_config
+from lngym.errors import ScenarioError
 from lngym.network.base import Network, PaymentResult, RebalanceSuggestion
 from lngym.scenario import Scenario, load_scenario
 
 NetworkFactory = Callable[[Scenario], Network]
+#: Largest per-pair success-rate vector the Dict observation builds (about 300 nodes).
+MAX_PAIRS = 100_000
 
 
 class LightningEnv(gym.Env):
@@ -105,6 +108,11 @@ class LightningEnv(gym.Env):
         if not self._dict_obs:
             return balances
         pairs = len(self.scenario.nodes) * (len(self.scenario.nodes) - 1)
+        if pairs > MAX_PAIRS:
+            raise ScenarioError(
+                f"observation_type='dict' needs a success rate per node pair ({pairs:,} for "
+                f"{len(self.scenario.nodes):,} nodes, more than {MAX_PAIRS:,}); use 'balances'"
+            )
         return spaces.Dict(
             {"balances": balances, "success_rate": spaces.Box(0.0, 1.0, (pairs,), dtype=np.float32)}
         )
