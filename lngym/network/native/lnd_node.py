@@ -145,11 +145,15 @@ class LndNode:
         """Wait until the wallet is unlocked and the macaroon exists."""
 
         def ready() -> bool:
-            if not (self.config.tls_cert.exists() and self.config.macaroon.exists()):
+            files = (self.config.tls_cert, self.config.macaroon)
+            if not all(f.exists() and f.stat().st_size > 0 for f in files):
                 return False
             return self.client.get_state() in ("RPC_ACTIVE", "SERVER_ACTIVE")
 
         wait_until(ready, RPC_TIMEOUT, f"{self.name} to unlock its wallet", self.process.check_alive)
+        # lnd writes the macaroon while starting; a client opened during that
+        # write may hold a partial one, so the next call opens a fresh client.
+        self.close_client()
 
     def wait_synced(self, height: int) -> None:
         """Wait for SERVER_ACTIVE and the chain synced to at least ``height``."""
