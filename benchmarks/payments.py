@@ -75,7 +75,7 @@ def main() -> None:
         seed_rate = seed_way(network, multi_hop_batch(args.seed_payments))
         network.reset_balances()
         print(f"seed's way (lncli per call), sequential: {seed_rate:7.1f} payments/s")
-        for concurrency in (1, 4, 8, 16):
+        for concurrency in (1, 4, 16, 32):
             rate, ok = grpc_way(network, multi_hop_batch(args.payments), concurrency)
             network.reset_balances()
             print(f"gRPC, concurrency {concurrency:2d}: {rate:7.1f} payments/s  "

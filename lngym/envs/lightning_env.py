@@ -195,7 +195,9 @@ class LightningEnv(gym.Env):
 
             # home= attaches to a network left running by `lngym up`; without it the
             # env launches its own in a fresh temporary home (stopped on close()).
-            return NativeNetwork(scenario, home=self.config["home"] or temporary_home())
+            if self.config["home"]:
+                return NativeNetwork(scenario, home=self.config["home"])
+            return NativeNetwork(scenario, home=temporary_home(), ephemeral=True)
         from lngym.network.sim import Sim
 
         return Sim(scenario)

@@ -36,6 +36,7 @@ class NativeNetwork(NativeOperations):
         scenario: Scenario | str | None = None,
         home: str | os.PathLike[str] | None = None,
         tmpfs: bool = False,
+        ephemeral: bool = False,
     ) -> None:
         self.home = Path(home) if home is not None else default_home()
         self.home = self.home.expanduser().resolve()
@@ -44,6 +45,8 @@ class NativeNetwork(NativeOperations):
             scenario = saved.scenario_path
         super().__init__(scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
         self.tmpfs = tmpfs
+        # An ephemeral network's home is deleted when the network it launched stops.
+        self.ephemeral = ephemeral
         self.owned = False
         self.state: NetworkState | None = None
         self.btcd: Btcd | None = None
@@ -124,6 +127,8 @@ class NativeNetwork(NativeOperations):
         """Stop the network if this object launched it; otherwise just let go."""
         if self.owned:
             self.down()
+            if self.ephemeral:
+                self.clean()
         else:
             self._close_clients()
 
