@@ -132,6 +132,17 @@ class PaymentRequest:
 
 
 @dataclass(frozen=True)
+class DirectedPolicy:
+    """The routing policy a node announces for forwarding out of one channel."""
+
+    base_fee_msat: int
+    fee_rate_ppm: int
+    time_lock_delta: int
+    min_htlc_msat: int
+    max_htlc_msat: int
+
+
+@dataclass(frozen=True)
 class RebalanceSuggestion:
     """A proposal to move liquidity in the from–to channel towards ``to_node``.
 

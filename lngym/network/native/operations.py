@@ -16,6 +16,7 @@ from lngym.errors import InvalidAmountError, LngymError, NetworkStateError, Node
 from lngym.network.base import (
     REBALANCE,
     ChannelState,
+    DirectedPolicy,
     Network,
     PaymentResult,
     Snapshot,
@@ -122,6 +123,26 @@ class NativeOperations(Network):
             last = self._last_snapshot.channels[record.index]
             return last.balance_a_sat, last.balance_b_sat
         return record.initial_a, record.initial_b
+
+    def policies(self) -> dict[tuple[str, str], DirectedPolicy]:
+        """Each direction's announced policy, keyed (from, to), as the first node's graph has it."""
+        by_id = {r.chan_id: r for r in self.channel_records}
+        pubkey_of = {name: node.pubkey for name, node in self.lnd.items()}
+        graph = self.lnd[self.scenario.nodes[0]].client.describe_graph()
+        found: dict[tuple[str, str], DirectedPolicy] = {}
+        for edge in graph.edges:
+            record = by_id.get(edge.channel_id)
+            if record is None:
+                continue
+            for owner, policy in ((edge.node1_pub, edge.node1_policy), (edge.node2_pub, edge.node2_policy)):
+                source = record.a if pubkey_of[record.a] == owner else record.b
+                target = record.b if source == record.a else record.a
+                found[(source, target)] = DirectedPolicy(
+                    base_fee_msat=policy.fee_base_msat, fee_rate_ppm=policy.fee_rate_milli_msat,
+                    time_lock_delta=policy.time_lock_delta, min_htlc_msat=policy.min_htlc,
+                    max_htlc_msat=policy.max_htlc_msat,
+                )
+        return found
 
     # -- payments ------------------------------------------------------------------------
     def pay(
