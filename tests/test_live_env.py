@@ -106,3 +106,20 @@ def test_two_live_envs_step_together_in_an_async_vector_env() -> None:
         assert list(infos["payments"]) == [3, 3]
     finally:
         envs.close()
+
+
+def test_killed_node_is_reported_and_the_next_reset_recovers(network: NativeNetwork) -> None:
+    env = attached(network, payments_per_step=8)
+    env.reset(seed=4)
+    live: NativeNetwork = env.unwrapped.network
+    live.kill_node("carol")
+    _, _, terminated, _, info = env.step(0)
+    assert info["nodes_down"] == ["carol"] and not terminated
+    failed_with_carol = [reason for reason in info["failure_reasons"] if "carol" in reason]
+    assert failed_with_carol or info["failures"] == 0
+    obs, info = env.reset(seed=4)
+    assert live.down_nodes() == []
+    assert all(c.active for c in live.snapshot().channels)
+    _, _, _, _, info = env.step(0)
+    assert info["nodes_down"] == []
+    env.close()

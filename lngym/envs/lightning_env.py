@@ -239,6 +239,7 @@ class LightningEnv(gym.Env):
             "rebalance_fee_sat": sum(r.fee_msat for r in rebalances if r.success) / 1000,
             "rebalances": [_rebalance_info(r) for r in rebalances],
             "failure_reasons": dict(Counter(r.failure_reason for r in results if not r.success)),
+            "nodes_down": self.network.down_nodes() if self.network is not None else [],
         }
 
     @property

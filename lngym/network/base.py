@@ -200,6 +200,10 @@ class Network(abc.ABC):
     def reset_balances(self, hard: bool = False) -> Snapshot:
         """Put every channel back to its initial split; ``hard`` rebuilds from scratch."""
 
+    def down_nodes(self) -> list[str]:
+        """Nodes known to be down right now (cheap: no RPC); none by default."""
+        return []
+
     def pay_many(
         self,
         requests: Sequence[PaymentRequest],

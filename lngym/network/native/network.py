@@ -134,7 +134,10 @@ class NativeNetwork(NativeOperations):
 
     def down(self) -> None:
         """Stop every process of the network under home, and nothing else."""
-        if self.state is None and not self.is_running():
+        saved = NetworkState.load(self.home)
+        if saved is not None:
+            self._adopt(saved)  # pids may have changed (a restart by another process)
+        if self.state is None:
             return
         bootstrap.parallel(self.lnd.values(), lambda node: node.stop())
         if self.btcd is not None:

@@ -238,8 +238,9 @@ class NativeOperations(Network):
     def reset_balances(self, hard: bool = False) -> Snapshot:
         """Pay inside each channel until every split is the initial one (no fees: one hop).
 
-        If that is impossible (a node is down, a payment keeps failing) the
-        network is rebuilt from scratch, which ``hard=True`` asks for directly.
+        Nodes that died are restarted first. If the split still cannot be
+        restored (a payment keeps failing) the network is rebuilt from scratch,
+        which ``hard=True`` asks for directly.
         """
         if not hard:
             try:
@@ -248,7 +249,13 @@ class NativeOperations(Network):
                 pass
         return self._hard_reset()
 
+    def down_nodes(self) -> list[str]:
+        """Nodes whose lnd process has exited (crashed or killed)."""
+        return [name for name, node in self.lnd.items() if not node.process.is_running()]
+
     def _soft_reset(self) -> Snapshot:
+        for name in self.down_nodes():
+            self.restart_node(name)  # type: ignore[attr-defined]
         for _round in range(RESET_ROUNDS):
             snapshot = self.snapshot()
             moves = [m for m in (self._correction(c) for c in snapshot.channels) if m is not None]
