@@ -22,7 +22,14 @@ def test_opening_holds_back_commit_fee_and_anchors_from_the_opener():
     sim = Sim(load_scenario("seed"))
     first = sim.snapshot().channels[0]
     assert first.balance_b_sat == 500_000
-    assert first.balance_a_sat == 500_000 - K.COMMIT_FEE_SAT - 2 * K.ANCHOR_SAT
+    assert first.balance_a_sat == 500_000 - K.commit_fee_sat() - 2 * K.ANCHOR_SAT == 498_778  # measured live
+
+
+def test_opener_keeps_lnds_fee_buffer_beyond_its_reserve():
+    # Live LND: the opener of a fresh seed channel could send 487,872 sat in one HTLC, not a sat more.
+    sim = Sim(line("alice", "bob"))
+    assert not sim.pay("alice", "bob", 487_873).success
+    assert sim.pay("alice", "bob", 487_872).success
 
 
 def test_two_hop_payment_pays_the_middle_node_its_fee():

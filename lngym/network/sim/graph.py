@@ -45,8 +45,8 @@ class ChannelGraph:
             frm += [a, b]
             to += [b, a]
             cap += [spec.capacity_sat * K.MSAT] * 2
-            # The opener (a) must also afford the fee of the HTLC it adds.
-            hold += [reserve + K.HTLC_FEE_SAT * K.MSAT, reserve]
+            # The opener (a) also keeps LND's fee buffer for the HTLC it adds.
+            hold += [reserve + K.opener_fee_buffer_sat() * K.MSAT, reserve]
         self.edge_from, self.edge_to, self.capacity_msat, self.hold_msat = frm, to, cap, hold
         self.out_edges: list[list[int]] = [[] for _ in self.nodes]
         for e, node in enumerate(frm):
