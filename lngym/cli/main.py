@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 from lngym import __version__
-from lngym.cli import network_cmds, simulate_cmds
+from lngym.cli import bridge_cmds, network_cmds, simulate_cmds
 from lngym.errors import LngymError
 
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     network_cmds.register(commands)
     simulate_cmds.register(commands)
+    bridge_cmds.register(commands)
     return parser
 
 

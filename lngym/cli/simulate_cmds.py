@@ -12,6 +12,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lngym.cli import bridge_cmds
 from lngym.cli.network_cmds import balance_table, running_network
 from lngym.policies import BaselineRebalancer
 from lngym.recorder import DEFAULT_PATH, CsvRecorder
@@ -35,6 +36,9 @@ def register(commands: Any) -> None:
                      help="run the baseline rebalancer every N payments; 0 disables it (default)")
     sub.add_argument("--csv", default=DEFAULT_PATH, help=f"CSV log (default {DEFAULT_PATH})")
     sub.add_argument("--seed", type=int, default=None, help="workload seed (default: the scenario's)")
+    sub.add_argument("--bridge", action="store_true",
+                     help="publish the run over WebSocket and apply the rebalance suggestions clients send")
+    bridge_cmds.add_server_args(sub, suggestions=True)
 
     sub = commands.add_parser("rebalance", help="baseline rebalancer: move every channel toward a target split")
     sub.set_defaults(run=cmd_rebalance)
@@ -77,10 +81,28 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     config = SimulationConfig(payments=args.payments, duration_s=args.duration, rate=args.rate,
                               concurrency=args.concurrency, rebalance_every=args.rebalance_every,
                               seed=args.seed)
+    hooks: dict[str, Any] = {}
+    bridge = None
+    if args.bridge:
+        relay, bridge = bridge_cmds.start_simulation_bridge(args, network)
+        hooks = {"on_result": relay.on_result, "on_snapshot": relay.on_snapshot,
+                 "pending_suggestions": relay.pending_suggestions}
+        console.print(f"bridge: {bridge_cmds.url(args.host, bridge.port)} "
+                      f"(suggestions below confidence {args.min_confidence:g} are ignored)")
+    try:
+        _run_simulation(args, network, config, hooks)
+    finally:
+        if bridge is not None:
+            bridge.stop()
+    return 0
+
+
+def _run_simulation(args: argparse.Namespace, network: Any, config: SimulationConfig, hooks: dict[str, Any]) -> None:
+    """Run with live statistics until done or Ctrl-C; every finished row is in the CSV."""
     with CsvRecorder(args.csv) as recorder:
         if recorder.notice:
             console.print(f"[yellow]{recorder.notice}[/]")
-        simulation = Simulation(network, config, recorder=recorder)
+        simulation = Simulation(network, config, recorder=recorder, **hooks)
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn())
         total = args.payments if args.payments else args.duration
@@ -103,7 +125,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             console.print("[yellow]stopped; every finished payment is in the CSV[/]")
     console.print(stats_table(simulation.stats.summary()))
     console.print(f"rows written to {recorder.path}")
-    return 0
 
 
 def cmd_rebalance(args: argparse.Namespace) -> int:

@@ -1,0 +1,174 @@
+"""The env protocol: ``reset`` and ``step`` of a Gymnasium env, driven over the socket.
+
+The env runs in one worker thread, so a step on live LND (tens of ms to
+seconds) never blocks the event loop: observers keep receiving and hostile
+frames keep being answered while it runs. Every payment and rebalance the env
+makes is published as a ``transaction`` and every step ends with a
+``channel_update``, by wrapping the env's network in ``ObservedNetwork``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+import lngym  # noqa: F401  (registers the env ids)
+from lngym.bridge.protocol import channel_update_message, space_json, transaction_message
+from lngym.bridge.publisher import ClientChannel, Publisher
+from lngym.bridge.validation import ProtocolError, Request, ResetRequest, StepRequest, Validator
+from lngym.envs import actions
+from lngym.network.base import Network, NodeInfo, PaymentRequest, PaymentResult, RebalanceSuggestion, Snapshot
+
+
+class ObservedNetwork(Network):
+    """The env's network, unchanged, except that each finished payment is reported."""
+
+    def __init__(self, inner: Network, on_result: Callable[[PaymentResult], None]) -> None:
+        super().__init__(inner.scenario)
+        self.inner = inner
+        self._on_result = on_result
+
+    def __getattr__(self, name: str) -> Any:
+        """Backend extras (e.g. the twin's fast ``balance_ratios``) pass straight through."""
+        return getattr(self.inner, name)
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    def nodes(self) -> list[NodeInfo]:
+        return self.inner.nodes()
+
+    def snapshot(self) -> Snapshot:
+        return self.inner.snapshot()
+
+    def reset_balances(self, hard: bool = False) -> Snapshot:
+        return self.inner.reset_balances(hard)
+
+    def pay(self, sender: str, receiver: str, amount_sat: int, description: str = "",
+            keysend: bool = False, fee_limit_sat: int | None = None) -> PaymentResult:
+        result = self.inner.pay(sender, receiver, amount_sat, description, keysend, fee_limit_sat)
+        self._on_result(result)
+        return result
+
+    def pay_many(self, requests: Sequence[PaymentRequest], concurrency: int = 8, keysend: bool = False,
+                 on_result: Callable[[PaymentResult], None] | None = None) -> list[PaymentResult]:
+        def both(result: PaymentResult) -> None:
+            self._on_result(result)
+            if on_result is not None:
+                on_result(result)
+
+        return self.inner.pay_many(requests, concurrency, keysend, both)
+
+    def rebalance(self, from_node: str, to_node: str, amount_sat: int, max_fee_sat: int) -> PaymentResult:
+        result = self.inner.rebalance(from_node, to_node, amount_sat, max_fee_sat)
+        self._on_result(result)
+        return result
+
+
+class EnvBackend:
+    """Serves one env: the controller resets and steps it, everyone sees its traffic."""
+
+    mode = "env"
+
+    def __init__(self, env_id: str, publisher: Publisher, **env_kwargs: Any) -> None:
+        self.env_id = env_id
+        self.publisher = publisher
+        self.env = gym.make(env_id, **env_kwargs)
+        self.base: Any = self.env.unwrapped
+        self.scenario = self.base.scenario
+        self.validator = Validator(self.scenario, self.env.action_space)
+        self.node_infos: list[NodeInfo] = []
+        self.pubkeys: dict[str, str] = {}
+        self.episode = "none"  # none | running | ended
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lngym-env")
+
+    def prepare(self) -> None:
+        """Start the env's network (a first reset) and learn the pubkeys, before clients connect."""
+        self._worker.submit(self._warm_up).result()
+
+    def _warm_up(self) -> None:
+        self.env.reset()
+        self.base.network = ObservedNetwork(self.base.network, self._publish_result)
+        self.node_infos = self.base.network.nodes()
+        self.pubkeys = {node.name: node.pubkey for node in self.node_infos}
+
+    def spaces(self) -> dict[str, Any]:
+        """The spaces as ``hello`` and ``spaces`` describe them."""
+        return {
+            "observation_space": space_json(self.env.observation_space),
+            "action_space": space_json(self.env.action_space),
+        }
+
+    def settings(self) -> dict[str, Any]:
+        """Env id and configuration for ``hello``."""
+        return {"env_id": self.env_id, "env_config": dict(self.base.config)}
+
+    async def handle(self, request: Request, client: ClientChannel) -> dict[str, Any]:
+        """Run a reset or step (checked first, then in the worker thread) and build the reply."""
+        loop = asyncio.get_running_loop()
+        if isinstance(request, ResetRequest):
+            obs, info = await loop.run_in_executor(self._worker, self._reset, request.seed, request.options)
+            return _with_id({"type": "reset_result", "observation": obs, "info": info}, request.id)
+        if isinstance(request, StepRequest):
+            if self.episode != "running":
+                reason = "the episode has ended; send reset" if self.episode == "ended" else "send reset before step"
+                raise ProtocolError("no_episode", reason)
+            action = self._env_action(request.action)
+            obs, reward, terminated, truncated, info = await loop.run_in_executor(self._worker, self._step, action)
+            return _with_id({"type": "step_result", "observation": obs, "reward": reward,
+                             "terminated": terminated, "truncated": truncated, "info": info}, request.id)
+        raise ProtocolError(
+            "use_step", "this bridge serves an env: send the suggestion as a step action, "
+            '{"type": "step", "action": {"from_node": ..., "to_node": ..., "amount": ...}}',
+        )
+
+    def _env_action(self, action: int | list[float] | RebalanceSuggestion) -> Any:
+        """The env's action for a validated one; a suggestion goes through the shared mapping."""
+        config = self.base.config
+        if isinstance(action, RebalanceSuggestion):
+            if config["action_type"] == "continuous":
+                return actions.encode_continuous(action, self.scenario, config["max_fraction"])
+            return actions.encode_suggestion(action, self.scenario, config["fractions"])
+        if isinstance(action, list):
+            return np.asarray(action, dtype=np.float32)
+        return action
+
+    def _reset(self, seed: int | None, options: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+        obs, info = self.env.reset(seed=seed, options=options)
+        self.episode = "running"
+        self._publish_snapshot()
+        return obs, info
+
+    def _step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if terminated or truncated:
+            self.episode = "ended"
+        self._publish_snapshot()
+        return obs, float(reward), bool(terminated), bool(truncated), info
+
+    def _publish_result(self, result: PaymentResult) -> None:
+        if self.publisher.listening:
+            self.publisher.publish(transaction_message(result))
+
+    def _publish_snapshot(self) -> None:
+        if self.publisher.listening:
+            self.publisher.publish(channel_update_message(self.base.network.snapshot(), self.pubkeys))
+
+    def close(self) -> None:
+        """Close the env (which stops a network it started) and the worker."""
+        self._worker.submit(self.env.close).result()
+        self._worker.shutdown()
+
+
+def _with_id(message: dict[str, Any], request_id: Any) -> dict[str, Any]:
+    if request_id is not None:
+        message["id"] = request_id
+    return message

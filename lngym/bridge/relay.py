@@ -1,0 +1,148 @@
+"""The seed's flow for ``lngym simulate --bridge``: publish the run, apply suggestions between payments.
+
+The simulation runs in its own thread and calls the three hooks of
+``Simulation``: ``on_result`` (publish a ``transaction``), ``on_snapshot``
+(publish a ``channel_update``) and ``pending_suggestions`` (hand over what
+clients suggested since the last batch). ``Simulation`` applies the handed-over
+suggestions in order, right away and before anything else, so the next
+rebalance results it reports are theirs: that is how each result finds its way
+back to the client that asked, with the channel's balances before and after.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from lngym.bridge.protocol import channel_update_message, transaction_message
+from lngym.bridge.publisher import ClientChannel, Publisher
+from lngym.bridge.validation import ProtocolError, Request, SuggestionRequest, Validator
+from lngym.network.base import REBALANCE, Network, PaymentResult, RebalanceSuggestion, Snapshot
+from lngym.scenario import wire_name
+
+#: Suggestions that may wait for the next gap between payments before new ones are refused.
+MAX_PENDING = 100
+
+
+@dataclass
+class _Ticket:
+    """A queued suggestion and who to answer."""
+
+    number: int
+    request_id: Any
+    suggestion: RebalanceSuggestion
+    client: ClientChannel
+
+
+class SuggestionRelay:
+    """Backend of a bridge attached to a running simulation."""
+
+    mode = "simulate"
+
+    def __init__(self, network: Network, publisher: Publisher, min_confidence: float = 0.5) -> None:
+        self.network = network
+        self.publisher = publisher
+        self.min_confidence = min_confidence
+        self.scenario = network.scenario
+        self.validator = Validator(self.scenario, None)
+        self.node_infos = network.nodes()
+        self.pubkeys = {node.name: node.pubkey for node in self.node_infos}
+        self._lock = threading.Lock()
+        self._queued: deque[_Ticket] = deque()
+        self._applying: deque[_Ticket] = deque()
+        self._before: Snapshot | None = None
+        self._count = 0
+
+    def spaces(self) -> None:
+        """No env here, so no spaces."""
+        return None
+
+    def settings(self) -> dict[str, Any]:
+        """What ``hello`` says about suggestions."""
+        return {"min_confidence": self.min_confidence, "max_pending": MAX_PENDING}
+
+    async def handle(self, request: Request, client: ClientChannel) -> dict[str, Any]:
+        """Queue a suggestion (or say why it is ignored); reset/step have no env to act on."""
+        if not isinstance(request, SuggestionRequest):
+            raise ProtocolError("no_env", "this bridge serves `lngym simulate`, not an env; send rebalance_suggestion")
+        suggestion = request.suggestion
+        ack: dict[str, Any] = {"type": "suggestion_ack", "suggestion": _suggestion_json(suggestion)}
+        if request.id is not None:
+            ack["id"] = request.id
+        if suggestion.confidence < self.min_confidence:
+            ack.update(status="ignored", reason=f"confidence {suggestion.confidence:g} is below "
+                                                f"the bridge's minimum {self.min_confidence:g}")
+            return ack
+        with self._lock:
+            if len(self._queued) >= MAX_PENDING:
+                raise ProtocolError("queue_full", f"{MAX_PENDING} suggestions are already waiting; try again later")
+            self._count += 1
+            self._queued.append(_Ticket(self._count, request.id, suggestion, client))
+            ack.update(status="queued", number=self._count, position=len(self._queued))
+        return ack
+
+    # -- Simulation hooks (called from the simulation's thread) ---------------------------------
+    def pending_suggestions(self) -> list[RebalanceSuggestion]:
+        """Everything queued since the last batch, in arrival order; Simulation applies them next."""
+        with self._lock:
+            tickets = list(self._queued)
+            self._queued.clear()
+        if not tickets:
+            return []
+        self._before = self.network.snapshot()
+        self._applying.extend(tickets)
+        return [ticket.suggestion for ticket in tickets]
+
+    def on_result(self, result: PaymentResult) -> None:
+        """Publish a finished payment or rebalance; answer the client whose suggestion it was."""
+        if self.publisher.listening:
+            self.publisher.publish(transaction_message(result))
+        if result.kind != REBALANCE or not self._applying:
+            return
+        ticket = self._applying.popleft()
+        after = self.network.snapshot()
+        self.publisher.send_to(ticket.client, self._result_message(ticket, result, after))
+        self._before = after
+
+    def on_snapshot(self, snapshot: Snapshot) -> None:
+        """Publish every node's channels after a batch."""
+        if self.publisher.listening:
+            self.publisher.publish(channel_update_message(snapshot, self.pubkeys))
+
+    def _result_message(self, ticket: _Ticket, result: PaymentResult, after: Snapshot) -> dict[str, Any]:
+        suggestion = ticket.suggestion
+        index = self.scenario.channel_index(suggestion.from_node, suggestion.to_node)
+        message: dict[str, Any] = {
+            "type": "suggestion_result",
+            "number": ticket.number,
+            "status": "applied" if result.success else "failed",
+            "suggestion": _suggestion_json(suggestion),
+            "success": result.success,
+            "fee": result.fee_sat,
+            "route": [wire_name(node) for node in result.route],
+            "failure_reason": result.failure_reason,
+            "balances_before": _balances(self._before, index),
+            "balances_after": _balances(after, index),
+        }
+        if ticket.request_id is not None:
+            message["id"] = ticket.request_id
+        return message
+
+
+def _suggestion_json(suggestion: RebalanceSuggestion) -> dict[str, Any]:
+    return {
+        "from_node": wire_name(suggestion.from_node),
+        "to_node": wire_name(suggestion.to_node),
+        "amount": suggestion.amount_sat,
+        "confidence": suggestion.confidence,
+    }
+
+
+def _balances(snapshot: Snapshot | None, index: int) -> dict[str, int] | None:
+    """Both ends' local balances of one channel, keyed by wire name."""
+    if snapshot is None:
+        return None
+    channel = snapshot.channels[index]
+    return {wire_name(channel.a): channel.balance_a_sat, wire_name(channel.b): channel.balance_b_sat}
