@@ -20,6 +20,11 @@ from lngym.stats import RunningStats
 from lngym.traffic import Workload
 
 
+#: How often a failed rebalance is retried with half the amount, and the floor.
+HALVINGS = 3
+MIN_REBALANCE_SAT = 10_000
+
+
 @dataclass
 class SimulationConfig:
     """How long and how fast to run, and how often to rebalance."""
@@ -100,11 +105,18 @@ class Simulation:
             self.on_snapshot(snapshot)
 
     def apply(self, suggestion: RebalanceSuggestion, max_fee_sat: int) -> PaymentResult:
-        """Carry out one rebalance suggestion and record it like a payment."""
-        result = self.network.rebalance(
-            suggestion.from_node, suggestion.to_node, suggestion.amount_sat, max_fee_sat
-        )
-        self._record(result)
+        """Carry out one suggestion, halving the amount after each failure (at most 3 times).
+
+        The whole deviation rarely fits through the return path at once; what
+        does fit is still worth moving. Every attempt is recorded like a payment.
+        """
+        amount = suggestion.amount_sat
+        for _attempt in range(HALVINGS + 1):
+            result = self.network.rebalance(suggestion.from_node, suggestion.to_node, amount, max_fee_sat)
+            self._record(result)
+            if result.success or amount < 2 * MIN_REBALANCE_SAT:
+                break
+            amount //= 2
         return result
 
     def _record(self, result: PaymentResult) -> None:

@@ -69,7 +69,8 @@ class NativeOperations(Network):
             raise NetworkStateError("the network has no channels yet; start it first")
         try:
             self._last_snapshot = wait_until(
-                self._agreed_snapshot, SETTLE_TIMEOUT, "both ends of every channel to agree"
+                self._agreed_snapshot, SETTLE_TIMEOUT, "both ends of every channel to agree",
+                interval=0.01,
             )
         except WaitTimeout:
             self._last_snapshot = self._read_snapshot()[0]
