@@ -111,8 +111,10 @@ def test_restart_brings_a_node_back_with_active_channels(network: NativeNetwork)
 def test_two_networks_run_side_by_side_and_down_and_clean_leave_nothing(
     network: NativeNetwork, fresh_home: Path
 ) -> None:
-    second = NativeNetwork("seed", home=fresh_home)
+    second = NativeNetwork("seed", home=fresh_home, tmpfs=True)
     second.up()
+    data_dir = Path(second.state.data_dir)
+    assert data_dir.is_relative_to("/dev/shm") and (data_dir / "alice").is_dir()
     pids = [n.process.pid for n in second.lnd.values()] + [second.btcd.process.pid]
     ours = {n.config.grpc_port for n in network.lnd.values()}
     assert ours.isdisjoint({n.config.grpc_port for n in second.lnd.values()})
@@ -123,7 +125,7 @@ def test_two_networks_run_side_by_side_and_down_and_clean_leave_nothing(
         assert not Path(f"/proc/{pid}").exists() or b"lngym" not in Path(f"/proc/{pid}/cmdline").read_bytes()
     assert network.pay("bob", "dave", 1_000).success  # the first network still runs
     assert lngym("clean", home=fresh_home).returncode == 0
-    assert not fresh_home.exists()
+    assert not fresh_home.exists() and not data_dir.exists()
 
 
 def test_check_without_a_network_says_so(tmp_path: Path) -> None:
@@ -131,3 +133,36 @@ def test_check_without_a_network_says_so(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "no network is running" in result.stderr
     assert "lngym up" in result.stderr
+
+
+def test_hard_reset_rebuilds_the_network_at_its_initial_split(fresh_home: Path) -> None:
+    network = NativeNetwork("seed", home=fresh_home)
+    network.up()
+    try:
+        initial = [(c.balance_a_sat, c.balance_b_sat) for c in network.snapshot().channels]
+        assert network.pay("alice", "dave", 50_000).success
+        old_pubkey = network.lnd["alice"].pubkey
+        restored = network.reset_balances(hard=True)
+        assert [(c.balance_a_sat, c.balance_b_sat) for c in restored.channels] == initial
+        assert all(c.active for c in restored.channels)
+        assert network.lnd["alice"].pubkey != old_pubkey  # really a new network
+        assert network.pay("alice", "dave", 1_000).success
+    finally:
+        network.down()
+
+
+def test_a_node_that_exits_during_start_stops_everything_and_shows_its_log(
+    fresh_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lngym.errors import NodeError
+    from lngym.network.native import lnd_node
+
+    monkeypatch.setattr(lnd_node, "FAST_REGTEST_FLAGS", [*lnd_node.FAST_REGTEST_FLAGS, "--no-such-flag"])
+    network = NativeNetwork("seed", home=fresh_home)
+    with pytest.raises(NodeError) as failure:
+        network.up()
+    message = str(failure.value)
+    assert "process exited" in message and "no-such-flag" in message
+    assert f"Node directories are in {fresh_home}" in message
+    assert not network.is_running()
+    assert all(not node.process.is_running() for node in network.lnd.values())
