@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import gymnasium as gym
@@ -81,7 +82,10 @@ class EnvBackend:
     def __init__(self, env_id: str, publisher: Publisher, **env_kwargs: Any) -> None:
         self.env_id = env_id
         self.publisher = publisher
-        self.env = gym.make(env_id, **env_kwargs)
+        # Through the spec, so every kwarg (max_episode_steps too) reaches the env's own settings
+        # instead of being taken by gym.make for a TimeLimit wrapper.
+        spec = gym.spec(env_id)
+        self.env = gym.make(replace(spec, kwargs={**spec.kwargs, **env_kwargs}))
         self.base: Any = self.env.unwrapped
         self.scenario = self.base.scenario
         self.validator = Validator(self.scenario, self.env.action_space)

@@ -2,11 +2,11 @@
 
 The simulation runs in its own thread and calls the three hooks of
 ``Simulation``: ``on_result`` (publish a ``transaction``), ``on_snapshot``
-(publish a ``channel_update``) and ``pending_suggestions`` (hand over what
-clients suggested since the last batch). ``Simulation`` applies the handed-over
-suggestions in order, right away and before anything else, so the next
-rebalance results it reports are theirs: that is how each result finds its way
-back to the client that asked, with the channel's balances before and after.
+(publish a ``channel_update``) and ``pending_suggestions``, which runs between
+batches, when no payment is in flight. There the relay carries out what
+clients suggested since the last batch with ``Simulation.apply`` (which records
+every attempt like a payment) and answers each client with the final outcome
+and the channel's balances right before and after.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Any
 from lngym.bridge.protocol import channel_update_message, transaction_message
 from lngym.bridge.publisher import ClientChannel, Publisher
 from lngym.bridge.validation import ProtocolError, Request, SuggestionRequest, Validator
-from lngym.network.base import REBALANCE, Network, PaymentResult, RebalanceSuggestion, Snapshot
+from lngym.network.base import Network, PaymentResult, RebalanceSuggestion, Snapshot
 from lngym.scenario import wire_name
+from lngym.simulation import Simulation
 
 #: Suggestions that may wait for the next gap between payments before new ones are refused.
 MAX_PENDING = 100
@@ -51,9 +52,15 @@ class SuggestionRelay:
         self.pubkeys = {node.name: node.pubkey for node in self.node_infos}
         self._lock = threading.Lock()
         self._queued: deque[_Ticket] = deque()
-        self._applying: deque[_Ticket] = deque()
-        self._before: Snapshot | None = None
         self._count = 0
+        self._simulation: Simulation | None = None
+
+    def attach(self, simulation: Simulation) -> None:
+        """Follow ``simulation``: publish its results and snapshots, apply suggestions between its batches."""
+        simulation.on_result = self.on_result
+        simulation.on_snapshot = self.on_snapshot
+        simulation.pending_suggestions = self.pending_suggestions
+        self._simulation = simulation
 
     def spaces(self) -> None:
         """No env here, so no spaces."""
@@ -85,33 +92,38 @@ class SuggestionRelay:
 
     # -- Simulation hooks (called from the simulation's thread) ---------------------------------
     def pending_suggestions(self) -> list[RebalanceSuggestion]:
-        """Everything queued since the last batch, in arrival order; Simulation applies them next."""
+        """Apply everything queued since the last batch, in arrival order, answering each client.
+
+        The suggestions are applied here rather than handed back, so that each
+        client gets the final outcome of its own suggestion (``apply`` may retry
+        with smaller amounts); nothing is left for the simulation to apply.
+        """
+        simulation = self._simulation
+        if simulation is None:
+            return []
         with self._lock:
             tickets = list(self._queued)
             self._queued.clear()
-        if not tickets:
-            return []
-        self._before = self.network.snapshot()
-        self._applying.extend(tickets)
-        return [ticket.suggestion for ticket in tickets]
+        for ticket in tickets:
+            before = self.network.snapshot()
+            result = simulation.apply(ticket.suggestion, simulation.policy.max_fee_sat(ticket.suggestion))
+            after = self.network.snapshot()
+            self.publisher.send_to(ticket.client, self._result_message(ticket, result, before, after))
+        return []
 
     def on_result(self, result: PaymentResult) -> None:
-        """Publish a finished payment or rebalance; answer the client whose suggestion it was."""
+        """Publish a finished payment or rebalance."""
         if self.publisher.listening:
             self.publisher.publish(transaction_message(result))
-        if result.kind != REBALANCE or not self._applying:
-            return
-        ticket = self._applying.popleft()
-        after = self.network.snapshot()
-        self.publisher.send_to(ticket.client, self._result_message(ticket, result, after))
-        self._before = after
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """Publish every node's channels after a batch."""
         if self.publisher.listening:
             self.publisher.publish(channel_update_message(snapshot, self.pubkeys))
 
-    def _result_message(self, ticket: _Ticket, result: PaymentResult, after: Snapshot) -> dict[str, Any]:
+    def _result_message(
+        self, ticket: _Ticket, result: PaymentResult, before: Snapshot, after: Snapshot
+    ) -> dict[str, Any]:
         suggestion = ticket.suggestion
         index = self.scenario.channel_index(suggestion.from_node, suggestion.to_node)
         message: dict[str, Any] = {
@@ -120,10 +132,11 @@ class SuggestionRelay:
             "status": "applied" if result.success else "failed",
             "suggestion": _suggestion_json(suggestion),
             "success": result.success,
+            "amount_moved": result.amount_sat if result.success else 0,
             "fee": result.fee_sat,
             "route": [wire_name(node) for node in result.route],
             "failure_reason": result.failure_reason,
-            "balances_before": _balances(self._before, index),
+            "balances_before": _balances(before, index),
             "balances_after": _balances(after, index),
         }
         if ticket.request_id is not None:
@@ -140,9 +153,7 @@ def _suggestion_json(suggestion: RebalanceSuggestion) -> dict[str, Any]:
     }
 
 
-def _balances(snapshot: Snapshot | None, index: int) -> dict[str, int] | None:
+def _balances(snapshot: Snapshot, index: int) -> dict[str, int]:
     """Both ends' local balances of one channel, keyed by wire name."""
-    if snapshot is None:
-        return None
     channel = snapshot.channels[index]
     return {wire_name(channel.a): channel.balance_a_sat, wire_name(channel.b): channel.balance_b_sat}

@@ -81,28 +81,27 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     config = SimulationConfig(payments=args.payments, duration_s=args.duration, rate=args.rate,
                               concurrency=args.concurrency, rebalance_every=args.rebalance_every,
                               seed=args.seed)
-    hooks: dict[str, Any] = {}
-    bridge = None
+    relay, bridge = None, None
     if args.bridge:
         relay, bridge = bridge_cmds.start_simulation_bridge(args, network)
-        hooks = {"on_result": relay.on_result, "on_snapshot": relay.on_snapshot,
-                 "pending_suggestions": relay.pending_suggestions}
         console.print(f"bridge: {bridge_cmds.url(args.host, bridge.port)} "
                       f"(suggestions below confidence {args.min_confidence:g} are ignored)")
     try:
-        _run_simulation(args, network, config, hooks)
+        _run_simulation(args, network, config, relay)
     finally:
         if bridge is not None:
             bridge.stop()
     return 0
 
 
-def _run_simulation(args: argparse.Namespace, network: Any, config: SimulationConfig, hooks: dict[str, Any]) -> None:
+def _run_simulation(args: argparse.Namespace, network: Any, config: SimulationConfig, relay: Any) -> None:
     """Run with live statistics until done or Ctrl-C; every finished row is in the CSV."""
     with CsvRecorder(args.csv) as recorder:
         if recorder.notice:
             console.print(f"[yellow]{recorder.notice}[/]")
-        simulation = Simulation(network, config, recorder=recorder, **hooks)
+        simulation = Simulation(network, config, recorder=recorder)
+        if relay is not None:
+            relay.attach(simulation)
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn())
         total = args.payments if args.payments else args.duration
