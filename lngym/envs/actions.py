@@ -80,6 +80,18 @@ def decode_continuous(
     return suggestions
 
 
+def encode_continuous(
+    suggestion: RebalanceSuggestion, scenario: Scenario, max_fraction: float = 0.2
+) -> np.ndarray:
+    """The continuous action for one suggestion: its channel's value set, every other channel 0."""
+    channel = scenario.channel_index(suggestion.from_node, suggestion.to_node)
+    spec = scenario.channels[channel]
+    sign = 1.0 if scenario.node(suggestion.from_node) == spec.a else -1.0
+    vector = np.zeros(len(scenario.channels), dtype=np.float32)
+    vector[channel] = sign * min(1.0, suggestion.amount_sat / (spec.capacity_sat * max_fraction))
+    return vector
+
+
 def max_fee_sat(amount_sat: int, max_fee_ppm: int, floor_sat: int) -> int:
     """Fee budget of a rebalance: ``max_fee_ppm`` of the amount, but at least ``floor_sat``."""
     return max(floor_sat, math.ceil(amount_sat * max_fee_ppm / 1_000_000))
