@@ -1,0 +1,60 @@
+"""The seed's flow on real LND: `lngym simulate --bridge`, the Python agent suggests, LND moves the balance."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lngym.network.native import NativeNetwork
+
+pytestmark = pytest.mark.live
+
+AGENT = Path(__file__).resolve().parent.parent / "examples" / "ws_agent.py"
+
+
+def wait_for_url(log: Path, process: subprocess.Popen[bytes], timeout: float = 60) -> str:
+    """The bridge URL `lngym simulate --bridge` prints once it listens."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(r"ws://127\.0\.0\.1:\d+", log.read_text(errors="replace"))
+        if found:
+            return found.group(0)
+        assert process.poll() is None, f"lngym simulate exited early:\n{log.read_text()}"
+        time.sleep(0.1)
+    raise AssertionError(f"lngym simulate --bridge did not print its URL within {timeout} s:\n{log.read_text()}")
+
+
+def test_python_agent_suggestion_is_applied_on_lnd(network: NativeNetwork, tmp_path: Path) -> None:
+    env = {**os.environ, "LNGYM_HOME": str(network.home)}
+    log, rows = tmp_path / "simulate.log", tmp_path / "rows.csv"
+    with log.open("wb") as out:
+        simulate = subprocess.Popen(
+            [sys.executable, "-m", "lngym.cli.main", "simulate", "--bridge", "--port", "0", "--duration", "10",
+             "--rate", "4", "--concurrency", "1", "--seed", "2", "--csv", str(rows)],
+            stdout=out, stderr=subprocess.STDOUT, env=env)
+        try:
+            url = wait_for_url(log, simulate)
+            agent = subprocess.run(
+                [sys.executable, str(AGENT), "--url", url, "--suggest", "lnd-alice", "lnd-bob", "200000", "--results", "1"],
+                capture_output=True, text=True, timeout=60)
+        finally:
+            status = simulate.wait(timeout=60)
+    assert agent.returncode == 0, agent.stderr
+    assert status == 0, log.read_text()
+    result = json.loads(agent.stdout.strip().splitlines()[-1])
+    assert (result["type"], result["status"], result["success"]) == ("suggestion_result", "applied", True), result
+    before, after = result["balances_before"], result["balances_after"]
+    sent = before["lnd-alice"] - after["lnd-alice"]  # read from LND (ListChannels) right before and after
+    assert sent >= result["amount_moved"] > 0
+    assert after["lnd-bob"] - before["lnd-bob"] == sent
+    rebalances = [r for r in csv.DictReader(rows.open()) if r["kind"] == "rebalance"]
+    assert [(r["sender"], r["receiver"], r["success"]) for r in rebalances][-1] == ("lnd-alice", "lnd-bob", "true")
+    assert result["route"][0] == "lnd-alice" and result["route"][-1] == "lnd-alice"
