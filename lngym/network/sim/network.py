@@ -13,6 +13,7 @@ from lngym.network.base import (
     PAYMENT,
     REBALANCE,
     ChannelState,
+    DirectedPolicy,
     Network,
     NodeInfo,
     PaymentRequest,
@@ -21,6 +22,7 @@ from lngym.network.base import (
     check_amount,
 )
 from lngym.network.sim import constants as K
+from lngym.network.sim.constants import Policy
 from lngym.network.sim.graph import ChannelGraph, PolicyMap
 from lngym.network.sim.payments import Outcome, PaymentEngine
 from lngym.scenario import Scenario
@@ -38,19 +40,25 @@ class Sim(Network):
         scenario: Scenario,
         policies: PolicyMap | None = None,
         balances_msat: Sequence[int] | None = None,
+        mission_control: bool = False,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``mission_control`` routes like LND with its memory of past attempts (slower;
+        what a twin of a live network needs), timed by ``clock`` (default: a virtual
+        clock advancing ``SECONDS_PER_PAYMENT`` per payment, so runs stay deterministic)."""
         super().__init__(scenario)
         self.graph = ChannelGraph(scenario, policies)
         initial = list(balances_msat) if balances_msat is not None else self.graph.initial_balances_msat()
         if len(initial) != 2 * self.graph.n_channels or min(initial, default=0) < 0:
             raise ValueError("balances_msat needs two non-negative balances (a's, b's) per channel")
         self._initial = initial
-        self.engine = PaymentEngine(self.graph, initial)
+        self.engine = PaymentEngine(self.graph, initial, mission_control, clock)
         self.running = True
 
     @classmethod
     def from_snapshot(
-        cls, scenario: Scenario, snapshot: Snapshot, policies: PolicyMap | None = None
+        cls, scenario: Scenario, snapshot: Snapshot, policies: PolicyMap | None = None,
+        mission_control: bool = False,
     ) -> Sim:
         """A twin whose channels start exactly as in ``snapshot`` (e.g. of a live network)."""
         if len(snapshot.channels) != len(scenario.channels):
@@ -62,15 +70,23 @@ class Sim(Network):
             if (state.a, state.b) != (spec.a, spec.b):
                 raise ValueError(f"snapshot channel {state.index} is {state.a}-{state.b}, not {spec.a}-{spec.b}")
             balances += [state.balance_a_sat * K.MSAT, state.balance_b_sat * K.MSAT]
-        return cls(scenario, policies=policies, balances_msat=balances)
+        return cls(scenario, policies=policies, balances_msat=balances, mission_control=mission_control)
 
     @classmethod
-    def from_network(cls, network: Network, policies: PolicyMap | None = None) -> Sim:
-        """A twin of a running network: its snapshot, and its policies if it reports them."""
+    def from_network(
+        cls, network: Network, policies: PolicyMap | None = None, mission_control: bool = True
+    ) -> Sim:
+        """A twin of a running network: its snapshot, and its policies if it reports them.
+
+        The twin routes with LND's mission control by default, since matching the
+        live network's choices is what it is for (``benchmarks/fidelity.py``).
+        """
         reported = getattr(network, "policies", None)
         if policies is None and callable(reported):
-            policies = reported()
-        return cls.from_snapshot(network.scenario, network.snapshot(), policies=policies)
+            policies = {pair: _sim_policy(p) for pair, p in reported().items()}
+        return cls.from_snapshot(
+            network.scenario, network.snapshot(), policies=policies, mission_control=mission_control
+        )
 
     # -- Network interface ----------------------------------------------------------------
     def start(self) -> None:
@@ -179,9 +195,19 @@ class Sim(Network):
         back = [e ^ 1 for e in g.out_edges[g.edge_from[first]] if e != first]
         return sorted(back, key=lambda e: (balances[e] // K.MSAT, g.nodes[g.edge_from[e]]), reverse=True)
 
+    def load_balances(self, snapshot: Snapshot) -> None:
+        """Take every channel's balances from ``snapshot`` (e.g. a live one), keeping what
+        mission control has learned; for comparing one step at a time from the same state."""
+        balances = self.engine.balances
+        for c, state in enumerate(snapshot.channels):
+            balances[2 * c], balances[2 * c + 1] = state.balance_a_sat * K.MSAT, state.balance_b_sat * K.MSAT
+
     def reset_balances(self, hard: bool = False) -> Snapshot:
-        """Restore the initial split exactly; ``hard`` also forgets cached routes."""
+        """Restore the initial split exactly and forget past attempts, as the live reset does;
+        ``hard`` also forgets cached routes."""
         self.engine.balances[:] = self._initial
+        if self.engine.finder is not None:
+            self.engine.finder.reset()
         if hard:
             self.engine.router.clear()
         return self.snapshot()
@@ -220,3 +246,16 @@ class Sim(Network):
             description=description,
             kind=kind,
         )
+
+
+def _sim_policy(policy: DirectedPolicy | Policy) -> Policy:
+    """The sim's Policy for one a backend reports (the native backend gives DirectedPolicy)."""
+    if isinstance(policy, Policy):
+        return policy
+    return Policy(
+        base_fee_msat=policy.base_fee_msat,
+        fee_rate_ppm=policy.fee_rate_ppm,
+        time_lock_delta=policy.time_lock_delta,
+        min_htlc_msat=policy.min_htlc_msat,
+        max_htlc_msat=policy.max_htlc_msat,
+    )

@@ -9,10 +9,12 @@ succeeds end to end, so a failed payment changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lngym.network.sim import constants as K
 from lngym.network.sim.graph import ChannelGraph
+from lngym.network.sim.mission import LndPathFinder
 from lngym.network.sim.router import Router
 
 
@@ -30,12 +32,24 @@ class Outcome:
 
 
 class PaymentEngine:
-    """Owns the balances (msat per edge's sending side) and moves them."""
+    """Owns the balances (msat per edge's sending side) and moves them.
 
-    def __init__(self, graph: ChannelGraph, balances_msat: list[int]) -> None:
+    With ``mission_control`` each payment is routed by LND's own search over
+    what earlier attempts taught (``mission.py``), at the time ``clock()``
+    says; without it, by the fast cached router, forgetting failures between
+    payments.
+    """
+
+    def __init__(
+        self, graph: ChannelGraph, balances_msat: list[int], mission_control: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.graph = graph
         self.router = Router(graph)
         self.balances = list(balances_msat)
+        self.finder = LndPathFinder(graph) if mission_control else None
+        self.clock = clock
+        self.payments = 0  # drives the virtual clock when none is given
 
     def spendable(self, edge: int) -> int:
         """What the sending side of ``edge`` can put into a new HTLC, in msat."""
@@ -56,8 +70,11 @@ class PaymentEngine:
         pinned: tuple[int, int] | None = None,
     ) -> Outcome:
         """Pay ``amount_msat`` from source to target; ``pinned`` fixes the (first, last) edges."""
+        self.payments += 1
         if self._outbound(source, pinned[0] if pinned else -1) < amount_msat:
             return Outcome(False, 0, [], 0, K.INSUFFICIENT_BALANCE)
+        if self.finder is not None:
+            return self._send_learning(source, target, amount_msat, fee_limit_msat, pinned)
         excluded: set[int] = set()
         attempts, last, failed_at = 0, "", -1
         while True:
@@ -83,6 +100,37 @@ class PaymentEngine:
             excluded.add(failed)
             last, failed_at = K.TEMPORARY_CHANNEL_FAILURE, self.graph.edge_from[failed]
 
+    def now(self) -> float:
+        """Seconds on the clock mission control ages failures by (virtual unless one is given)."""
+        return self.clock() if self.clock is not None else self.payments * K.SECONDS_PER_PAYMENT
+
+    def _send_learning(
+        self, source: int, target: int, amount_msat: int, fee_limit_msat: int,
+        pinned: tuple[int, int] | None,
+    ) -> Outcome:
+        """LND's payment loop: search with mission control, try, learn from the attempt, repeat."""
+        assert self.finder is not None
+        mission = self.finder.mission_of(source)
+        first, last_node = (pinned[0], self.graph.edge_from[pinned[1]]) if pinned else (-1, -1)
+        attempts, last, failed_at = 0, "", -1
+        now = self.now()
+        while True:
+            path = self.finder.route(
+                source, target, amount_msat, fee_limit_msat, now, self.spendable, first, last_node
+            )
+            if path is None:
+                return Outcome(False, 0, [], attempts, K.NO_ROUTE, last, failed_at)
+            if attempts == K.MAX_ATTEMPTS:
+                return Outcome(False, 0, path, attempts, K.TIMEOUT, last, failed_at)
+            attempts += 1
+            amounts = self.hop_amounts(path, amount_msat)
+            failed = self._first_short_hop(path, amounts)
+            mission.learn(self.graph, path, amounts, failed, now)
+            if failed < 0:
+                self._settle(path, amounts)
+                return Outcome(True, amounts[0] - amount_msat, path, attempts)
+            last, failed_at = K.TEMPORARY_CHANNEL_FAILURE, self.graph.edge_from[failed]
+
     def _plan(
         self, source: int, target: int, amount: int, excluded: set[int], pinned: tuple[int, int] | None
     ) -> list[int] | None:
@@ -102,9 +150,13 @@ class PaymentEngine:
         return self.router.route(source, target, amount, frozenset(excluded))
 
     def _outbound(self, source: int, first_edge: int) -> int:
-        """The most the sender could put into one HTLC on its allowed channels."""
+        """What the sender could send over all its allowed channels together.
+
+        LND says "insufficient balance" only when this total is short; when
+        no single channel can carry the amount it finds "no route" instead.
+        """
         edges = [first_edge] if first_edge >= 0 else self.graph.out_edges[source]
-        return max((self.spendable(e) for e in edges), default=0)
+        return sum(max(self.spendable(e), 0) for e in edges)
 
     def _unusable(self, path: list[int], amounts: list[int]) -> int:
         """An edge the sender knows cannot carry its amount (policy, or own balance), else -1."""
