@@ -134,9 +134,7 @@ class NativeNetwork(NativeOperations):
 
     def down(self) -> None:
         """Stop every process of the network under home, and nothing else."""
-        saved = NetworkState.load(self.home)
-        if saved is not None:
-            self._adopt(saved)  # pids may have changed (a restart by another process)
+        self.refresh()
         if self.state is None:
             return
         bootstrap.parallel(self.lnd.values(), lambda node: node.stop())
@@ -159,6 +157,7 @@ class NativeNetwork(NativeOperations):
 
     def restart_node(self, name: str) -> None:
         """Stop one lnd and start it again with its data; wait for its channels."""
+        self.refresh()
         node = self._node(self.scenario.node(name))
         node.stop()
         node.start()
@@ -174,6 +173,7 @@ class NativeNetwork(NativeOperations):
 
     def kill_node(self, name: str) -> None:
         """SIGKILL one lnd, as a crash would (for failure tests)."""
+        self.refresh()
         node = self._node(self.scenario.node(name))
         node.process.kill()
         node.close_client()
@@ -181,6 +181,7 @@ class NativeNetwork(NativeOperations):
     # -- inspection ---------------------------------------------------------------------
     def nodes(self) -> list[NodeInfo]:
         """Each node with its pubkey, gRPC address and whether it is synced."""
+        self.refresh()
         infos = []
         for name in self.scenario.nodes:
             node = self._node(name)
@@ -245,9 +246,33 @@ class NativeNetwork(NativeOperations):
         )
 
     def _adopt(self, saved: NetworkState) -> None:
-        """Rebuild process handles from saved state (pids included)."""
+        """Take over saved state; keep existing handles if only pids changed.
+
+        Another process (``lngym restart``, an env's reset) may have restarted a
+        node since this object last looked: its new pid is in network.json.
+        """
+        same_layout = (
+            self.state is not None
+            and self.lnd.keys() == saved.nodes.keys()
+            and all(self.lnd[n].config.grpc_port == r.grpc_port for n, r in saved.nodes.items())
+            and self.state.btcd_rpc_port == saved.btcd_rpc_port
+        )
         self.state = saved
-        self._build_processes()
+        if not same_layout:
+            self._build_processes()
+            return
+        assert self.btcd is not None
+        self.btcd.process.follow(saved.btcd_pid)
+        for name, record in saved.nodes.items():
+            self.lnd[name].process.follow(record.pid)
+            self.lnd[name].pubkey = record.pubkey or self.lnd[name].pubkey
+        self._index_channels()
+
+    def refresh(self) -> None:
+        """Re-read network.json, so pids changed by other processes are followed."""
+        saved = NetworkState.load(self.home)
+        if saved is not None:
+            self._adopt(saved)
 
     def _build_processes(self) -> None:
         assert self.state is not None

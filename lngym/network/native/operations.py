@@ -252,6 +252,7 @@ class NativeOperations(Network):
 
     def down_nodes(self) -> list[str]:
         """Nodes whose lnd process has exited (crashed or killed)."""
+        self.refresh()  # type: ignore[attr-defined]
         return [name for name, node in self.lnd.items() if not node.process.is_running()]
 
     def _soft_reset(self) -> Snapshot:

@@ -45,6 +45,13 @@ class DaemonProcess:
         self.pid = self._popen.pid
         return self.pid
 
+    def follow(self, pid: int | None) -> None:
+        """Track ``pid`` instead (the daemon was restarted, possibly by another process)."""
+        if pid != self.pid:
+            self._reap()
+            self._popen = None
+            self.pid = pid
+
     def is_running(self) -> bool:
         """True while the pid exists and still runs this daemon."""
         if self.pid is None:
