@@ -113,12 +113,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 def balance_table(snapshot: Any) -> Table:
     """Channels with a bar showing where the liquidity sits (shared with simulate)."""
     table = Table(title="channels")
-    for column in ("channel", "a", "balance a", "", "balance b", "b", "active"):
+    for column in ("#", "a", "balance a", "", "balance b", "b", "active"):
         table.add_column(column, justify="right" if column.startswith("balance") else "left")
     for c in snapshot.channels:
-        filled = round(c.ratio_a * 20)
-        bar = "[cyan]" + "█" * filled + "[/][magenta]" + "█" * (20 - filled) + "[/]"
-        table.add_row(c.id, c.a, f"{c.balance_a_sat:,}", bar, f"{c.balance_b_sat:,}", c.b,
+        filled = round(c.ratio_a * 16)
+        bar = "[cyan]" + "█" * filled + "[/][magenta]" + "█" * (16 - filled) + "[/]"
+        table.add_row(str(c.index), c.a, f"{c.balance_a_sat:,}", bar, f"{c.balance_b_sat:,}", c.b,
                       "yes" if c.active else "[red]no[/]")
     return table
 

@@ -108,7 +108,7 @@ def _run_simulation(args: argparse.Namespace, network: Any, config: SimulationCo
         task = progress.add_task("payments" if args.payments else "seconds", total=total)
         worker = threading.Thread(target=simulation.run, daemon=True)
         try:
-            with Live(console=console, refresh_per_second=4) as live:
+            with Live(console=console, refresh_per_second=4, transient=True) as live:
                 worker.start()
                 while worker.is_alive():
                     worker.join(0.25)
@@ -122,6 +122,8 @@ def _run_simulation(args: argparse.Namespace, network: Any, config: SimulationCo
             simulation.stop()
             worker.join()
             console.print("[yellow]stopped; every finished payment is in the CSV[/]")
+    if simulation.last_snapshot is not None:
+        console.print(balance_table(simulation.last_snapshot))
     console.print(stats_table(simulation.stats.summary()))
     console.print(f"rows written to {recorder.path}")
 
