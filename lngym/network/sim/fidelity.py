@@ -21,7 +21,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lngym.network.base import REBALANCE, Network, PaymentRequest, PaymentResult, Snapshot
+from lngym.network.base import (
+    REBALANCE,
+    Network,
+    PaymentRequest,
+    PaymentResult,
+    Snapshot,
+)
 from lngym.network.sim.network import Sim
 from lngym.policies import RebalancePolicy
 
@@ -154,8 +160,8 @@ def summarise(comparisons: list[Comparison], live: Snapshot, twin: Snapshot) -> 
     pays = [c for c in comparisons if c.step.kind != REBALANCE]
     rebs = [c for c in comparisons if c.step.kind == REBALANCE]
     both_ok = [c for c in comparisons if c.live.success and c.twin.success]
-    shadowed = [c for c in pays if c.shadow is not None]
-    shadow_ok = [c for c in shadowed if c.live.success and c.shadow and c.shadow.success]
+    shadowed = [(c.live, c.shadow) for c in pays if c.shadow is not None]
+    shadow_ok = [(live, shadow) for live, shadow in shadowed if live.success and shadow.success]
     return Summary(
         steps=len(comparisons),
         payments=len(pays),
@@ -167,9 +173,8 @@ def summarise(comparisons: list[Comparison], live: Snapshot, twin: Snapshot) -> 
         route_agreement=_share(c.live.route == c.twin.route for c in both_ok),
         causes=dict(Counter(c.cause() for c in comparisons if not c.agree)),
         final_drift_pct=[100 * d / ch.capacity_sat for d, ch in zip(drift_sat(live, twin), live.channels)],
-        shadow_agreement=_share(c.live.success == c.shadow.success for c in shadowed if c.shadow) if shadowed else None,
-        shadow_route_agreement=_share(c.shadow and c.live.route == c.shadow.route for c in shadow_ok)
-        if shadowed else None,
+        shadow_agreement=_share(a.success == b.success for a, b in shadowed) if shadowed else None,
+        shadow_route_agreement=_share(a.route == b.route for a, b in shadow_ok) if shadowed else None,
     )
 
 

@@ -1,0 +1,135 @@
+"""Fidelity of the twin: one seeded trace on the live seed network and on ``Sim.from_network``.
+
+    .venv/bin/python benchmarks/fidelity.py [--payments 1000] [--seed 1] [--rebalance-every 50]
+
+Starts a fresh live seed network (real lnd + btcd, node data on tmpfs), builds
+its twin from it, checks both start identical, then replays the seed's skewed
+workload one payment at a time on both, with a baseline-rebalancer round every
+``--rebalance-every`` payments (decided from the live state, carried out on
+both). Prints per-payment success agreement, the success-rate gap, the final
+drift per channel and every disagreement with its cause; ``--json`` keeps the
+whole comparison. Goals (issue 6): agreement ≥ 95%, gap ≤ 2 points, final
+balances within 1% of capacity per channel.
+
+Two references come with it. A shadow twin is put back to the live balances
+before each step: its agreement is the model's, one payment at a time. And
+``--live-twice`` replays the very same steps on live once more after a reset:
+LND breaks ties between equally good routes at random (Go map order), so two
+live runs of one trace drift apart too, which bounds what any twin can reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from lngym.network.base import PaymentResult, Snapshot
+from lngym.network.native import NativeNetwork
+from lngym.network.sim import Sim
+from lngym.network.sim.fidelity import (
+    Comparison,
+    Replay,
+    Summary,
+    drift_sat,
+    run_step,
+    summarise,
+)
+from lngym.policies import BaselineRebalancer
+from lngym.traffic import Workload
+
+
+def main() -> None:
+    """Run the replay and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--payments", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rebalance-every", type=int, default=50)
+    parser.add_argument("--json", type=Path, default=None, help="write every comparison here")
+    parser.add_argument("--live-twice", action="store_true", help="replay the steps on live again")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="lngym-fidelity-"))
+    live = NativeNetwork("seed", home=home, tmpfs=True)
+    try:
+        started = time.monotonic()
+        live.up()
+        print(f"live seed network up in {time.monotonic() - started:.1f} s")
+        live.reset_balances()
+        twin, shadow = Sim.from_network(live), Sim.from_network(live)
+        start_drift = drift_sat(live.snapshot(), twin.snapshot())
+        print(f"start: largest balance difference {max(start_drift)} sat")
+        requests = Workload.from_scenario(live.scenario, seed=args.seed).next(args.payments)
+        replay = Replay(live, twin, BaselineRebalancer(), args.rebalance_every, shadow=shadow)
+        started = time.monotonic()
+        comparisons = replay.run(requests)
+        elapsed = time.monotonic() - started
+        final = live.snapshot()
+        summary = summarise(comparisons, final, twin.snapshot())
+        report(summary, comparisons, elapsed)
+        if args.json is not None:
+            dump(args.json, summary, comparisons)
+        if args.live_twice:
+            live_again(live, comparisons, final)
+    finally:
+        live.clean()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def report(summary: Summary, comparisons: list[Comparison], elapsed: float) -> None:
+    """The figures, then each disagreement on one line."""
+    s = summary
+    print(f"{s.steps} steps ({s.payments} payments, {s.rebalances} rebalances) in {elapsed:.0f} s live")
+    print(f"payment success agreement: {100 * s.payment_agreement:.1f}%  (goal ≥ 95%)")
+    print(f"success rate: live {100 * s.live_success:.1f}%, twin {100 * s.twin_success:.1f}%, "
+          f"gap {s.success_gap_points:+.1f} points  (goal ≤ 2)")
+    print(f"rebalance agreement: {100 * s.rebalance_agreement:.1f}%")
+    print(f"same route when both succeeded: {100 * s.route_agreement:.1f}%")
+    print("final drift per channel, % of capacity: "
+          + ", ".join(f"{d:.2f}" for d in s.final_drift_pct) + "  (goal ≤ 1)")
+    print(f"disagreements by cause: {s.causes}")
+    if s.shadow_agreement is not None:
+        print(f"shadow twin (live balances before each step): agreement {100 * s.shadow_agreement:.1f}%, "
+              f"same route when both succeeded {100 * (s.shadow_route_agreement or 0):.1f}%")
+        for i, c in enumerate(comparisons):
+            if c.shadow is not None and c.shadow.success != c.live.success:
+                print(f"  shadow #{i} {c.step.kind} {c.step.sender}->{c.step.receiver} {c.step.amount_sat} | "
+                      f"live {'-'.join(c.live.route)} {c.live.failure_reason!r} | "
+                      f"shadow {'-'.join(c.shadow.route)} {c.shadow.failure_reason!r}")
+    for i, c in enumerate(comparisons):
+        if not c.agree:
+            print(f"  #{i} {c.step.kind} {c.step.sender}->{c.step.receiver} {c.step.amount_sat} "
+                  f"drift {c.drift_before_sat} | live {c.live.success} {'-'.join(c.live.route)} "
+                  f"{c.live.failure_reason!r} att {c.live.attempts} | twin {c.twin.success} "
+                  f"{'-'.join(c.twin.route)} {c.twin.failure_reason!r} att {c.twin.attempts} | {c.cause()}")
+
+
+def live_again(live: NativeNetwork, comparisons: list[Comparison], first_final: Snapshot) -> None:
+    """The same steps on live after a reset: how far two live runs of one trace agree."""
+    live.reset_balances()
+    again: list[PaymentResult] = [run_step(live, c.step) for c in comparisons]
+    pays = [(c.live, r) for c, r in zip(comparisons, again) if c.step.kind == "payment"]
+    agree = sum(a.success == b.success for a, b in pays) / len(pays)
+    rate_1 = sum(a.success for a, _ in pays) / len(pays)
+    rate_2 = sum(b.success for _, b in pays) / len(pays)
+    drift = [100 * d / ch.capacity_sat for d, ch in zip(drift_sat(first_final, live.snapshot()), first_final.channels)]
+    print(f"live vs live (same steps after a reset): agreement {100 * agree:.1f}%, success "
+          f"{100 * rate_1:.1f}% vs {100 * rate_2:.1f}%, final drift % "
+          + ", ".join(f"{d:.2f}" for d in drift))
+
+
+def dump(path: Path, summary: Summary, comparisons: list[Comparison]) -> None:
+    """Every step with both results, for a closer look at the disagreements."""
+    rows = [
+        {"step": asdict(c.step), "live": c.live.as_dict(), "twin": c.twin.as_dict(),
+         "shadow": c.shadow.as_dict() if c.shadow else None, "drift_before_sat": c.drift_before_sat}
+        for c in comparisons
+    ]
+    path.write_text(json.dumps({"summary": asdict(summary), "steps": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
