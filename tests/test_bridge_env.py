@@ -74,6 +74,18 @@ def test_one_controller_at_a_time_and_control_passes_on_disconnect(served) -> No
     second.close()
 
 
+def test_a_client_can_turn_its_broadcasts_off_and_on(served) -> None:
+    client = Client(served.url)
+    assert client.request({"type": "subscribe", "events": False, "id": 1}) == {"type": "subscribed", "events": False, "id": 1}
+    client.request({"type": "reset", "seed": 4})
+    client.request({"type": "step", "action": 0})
+    assert client.broadcasts == []
+    client.request({"type": "subscribe", "events": True})
+    client.request({"type": "step", "action": 0})
+    assert [m["type"] for m in client.broadcasts] == ["transaction"] * 5 + ["channel_update"]
+    client.close()
+
+
 def test_refused_request_does_not_claim_control(served) -> None:
     first, second = Client(served.url), Client(served.url)
     assert first.request({"type": "rebalance_suggestion", "suggestion": SUGGESTION})["code"] == "use_step"

@@ -58,7 +58,7 @@ bad_action = st.one_of(st.integers(max_value=-1), st.integers(min_value=ACTIONS)
 bad_seed = st.one_of(st.integers(max_value=-1), st.integers(min_value=2**63), st.floats(allow_nan=False), st.text(max_size=5),
                      st.booleans(), st.lists(st.integers(), max_size=2))
 bad_id = st.one_of(st.floats(allow_nan=False), st.booleans(), st.lists(st.integers(), max_size=2), st.text(min_size=65, max_size=80))
-unknown_type = st.text(max_size=20).filter(lambda t: t not in {"spaces", "reset", "step", "rebalance_suggestion"})
+unknown_type = st.text(max_size=20).filter(lambda t: t not in {"spaces", "subscribe", "reset", "step", "rebalance_suggestion"})
 
 
 def not_json(text: str) -> bool:
@@ -80,6 +80,7 @@ hostile = st.one_of(
     st.builds(lambda t: {"type": t}, unknown_type),
     st.builds(lambda t: {"type": t}, st.one_of(st.none(), st.integers(), st.lists(st.text(max_size=3), max_size=2))),
     st.builds(lambda i: {"type": "spaces", "id": i}, bad_id),
+    st.builds(lambda e: {"type": "subscribe", "events": e}, st.one_of(st.none(), st.integers(), st.text(max_size=5))),
     st.dictionaries(st.text(max_size=5).filter(lambda k: k != "type"), json_value, max_size=3),
     json_value.filter(lambda v: not isinstance(v, dict)),
     st.text(max_size=40).filter(not_json),

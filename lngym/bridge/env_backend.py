@@ -3,8 +3,11 @@
 The env runs in one worker thread, so a step on live LND (tens of ms to
 seconds) never blocks the event loop: observers keep receiving and hostile
 frames keep being answered while it runs. Every payment and rebalance the env
-makes is published as a ``transaction`` and every step ends with a
-``channel_update``, by wrapping the env's network in ``ObservedNetwork``.
+makes is published as a ``transaction`` (the env's network is wrapped in
+``ObservedNetwork``), and every reset and step ends with a ``channel_update``.
+A step's messages are handed to the event loop together when it ends, in
+order and before its ``step_result``: one wake-up of the loop per step instead
+of one per payment, which keeps the bridge's cost per step low.
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ class EnvBackend:
         self.node_infos: list[NodeInfo] = []
         self.pubkeys: dict[str, str] = {}
         self.episode = "none"  # none | running | ended
+        self._outbox: list[dict[str, Any]] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lngym-env")
 
     def prepare(self) -> None:
@@ -160,11 +164,14 @@ class EnvBackend:
 
     def _publish_result(self, result: PaymentResult) -> None:
         if self.publisher.listening:
-            self.publisher.publish(transaction_message(result))
+            self._outbox.append(transaction_message(result))
 
     def _publish_snapshot(self) -> None:
+        """Publish the call's transactions and the channels after it, in one hand-over to the loop."""
+        outbox, self._outbox = self._outbox, []
         if self.publisher.listening:
-            self.publisher.publish(channel_update_message(self.base.network.snapshot(), self.pubkeys))
+            outbox.append(channel_update_message(self.base.network.snapshot(), self.pubkeys))
+            self.publisher.publish_many(outbox)
 
     def close(self) -> None:
         """Close the env (which stops a network it started) and the worker."""

@@ -135,6 +135,19 @@ class Publisher:
         else:
             self._loop.call_soon_threadsafe(self.broadcast, message)
 
+    def publish_many(self, messages: list[dict[str, Any]]) -> None:
+        """Several broadcasts, in order, with one hand-over to the loop (cheaper from a worker thread)."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        if threading.get_ident() == self._loop_thread:
+            self._broadcast_all(messages)
+        else:
+            self._loop.call_soon_threadsafe(self._broadcast_all, messages)
+
+    def _broadcast_all(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            self.broadcast(message)
+
     def send_to(self, client: ClientChannel, message: dict[str, Any]) -> None:
         """A reply to one client from any thread (a suggestion's result, applied later)."""
         if self._loop is None or self._loop.is_closed():

@@ -30,7 +30,7 @@ from websockets.http11 import Response
 
 from lngym.bridge.protocol import HARD_FRAME_LIMIT, MAX_MESSAGE_BYTES, encode, error_message, hello_message
 from lngym.bridge.publisher import DEFAULT_QUEUE_SIZE, ClientChannel, Publisher
-from lngym.bridge.validation import ProtocolError, Request, SpacesRequest, Validator, parse_frame
+from lngym.bridge.validation import ProtocolError, Request, SpacesRequest, SubscribeRequest, Validator, parse_frame
 from lngym.errors import LngymError
 from lngym.network.base import NodeInfo
 from lngym.scenario import Scenario
@@ -178,10 +178,8 @@ class BridgeServer:
             data = parse_frame(frame, self.settings.max_message_bytes)
             request = self.backend.validator.request(data)
             ident = request.id
-            if isinstance(request, SpacesRequest):
-                reply = {"type": "spaces", **(self.backend.spaces() or {"observation_space": None, "action_space": None})}
-                if request.id is not None:
-                    reply["id"] = request.id
+            if isinstance(request, (SpacesRequest, SubscribeRequest)):
+                reply = self._open_request(client, request)
             else:
                 reply = await self._controlled(client, request)
         except ProtocolError as exc:
@@ -190,6 +188,20 @@ class BridgeServer:
             log.exception("bridge: request failed")
             reply = error_message("backend_error", f"{type(exc).__name__}: {exc}"[:500], ident)
         client.reply(encode(reply))
+
+    def _open_request(self, client: ClientChannel, request: SpacesRequest | SubscribeRequest) -> dict[str, Any]:
+        """Requests anyone may send: they change nothing but the sender's own subscription."""
+        if isinstance(request, SubscribeRequest):
+            if request.events:
+                self.publisher.clients.add(client)
+            else:
+                self.publisher.clients.discard(client)
+            reply = {"type": "subscribed", "events": request.events}
+        else:
+            reply = {"type": "spaces", **(self.backend.spaces() or {"observation_space": None, "action_space": None})}
+        if request.id is not None:
+            reply["id"] = request.id
+        return reply
 
     async def _controlled(self, client: ClientChannel, request: Request) -> dict[str, Any]:
         """Run a request that needs control; the claim is undone if the request is refused."""

@@ -23,6 +23,7 @@ from lngym.scenario import Scenario
 #: Allowed fields per inbound type; anything else is refused so typos do not pass silently.
 FIELDS: dict[str, frozenset[str]] = {
     "spaces": frozenset({"type", "id"}),
+    "subscribe": frozenset({"type", "id", "events"}),
     "reset": frozenset({"type", "id", "seed", "options"}),
     "step": frozenset({"type", "id", "action"}),
     "rebalance_suggestion": frozenset({"type", "id", "suggestion"}),
@@ -50,6 +51,14 @@ class SpacesRequest:
 
 
 @dataclass(frozen=True)
+class SubscribeRequest:
+    """Turn this client's broadcasts on or off (a controller that only wants replies saves their cost)."""
+
+    id: Any
+    events: bool
+
+
+@dataclass(frozen=True)
 class ResetRequest:
     """Start an episode: ``env.reset(seed=..., options=...)``."""
 
@@ -74,7 +83,7 @@ class SuggestionRequest:
     suggestion: RebalanceSuggestion
 
 
-Request = Union[SpacesRequest, ResetRequest, StepRequest, SuggestionRequest]
+Request = Union[SpacesRequest, SubscribeRequest, ResetRequest, StepRequest, SuggestionRequest]
 
 
 def _no_constants(name: str) -> float:
@@ -140,6 +149,10 @@ class Validator:
     def _typed(self, kind: str, ident: Any, data: dict[str, Any]) -> Request:
         if kind == "spaces":
             return SpacesRequest(ident)
+        if kind == "subscribe":
+            if not isinstance(data.get("events"), bool):
+                raise ProtocolError("invalid_message", "subscribe needs 'events': true or false")
+            return SubscribeRequest(ident, data["events"])
         if kind == "reset":
             return ResetRequest(ident, _seed(data.get("seed")), _options(data.get("options")))
         if kind == "step":
