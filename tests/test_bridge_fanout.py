@@ -71,7 +71,7 @@ async def drain_until_quiet(ws: ClientConnection, quiet_s: float = 1.0) -> list[
     while True:
         try:
             received.append(json.loads(await asyncio.wait_for(ws.recv(), quiet_s)))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return [m for m in received if m["type"] in BROADCASTS]
 
 

@@ -9,7 +9,14 @@ are documented in README.md and built in ``protocol``.
 
 from lngym.bridge.protocol import PROTOCOL_VERSION
 from lngym.bridge.publisher import Publisher
-from lngym.bridge.server import DEFAULT_HOST, DEFAULT_PORT, TOKEN_ENV, BridgeServer, BridgeSettings, check_bind
+from lngym.bridge.server import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    TOKEN_ENV,
+    BridgeServer,
+    BridgeSettings,
+    check_bind,
+)
 
 __all__ = [
     "DEFAULT_HOST",

@@ -16,17 +16,35 @@ import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
 
 import lngym  # noqa: F401  (registers the env ids)
-from lngym.bridge.protocol import channel_update_message, space_json, transaction_message
+from lngym.bridge.protocol import (
+    channel_update_message,
+    space_json,
+    transaction_message,
+)
 from lngym.bridge.publisher import ClientChannel, Publisher
-from lngym.bridge.validation import ProtocolError, Request, ResetRequest, StepRequest, Validator
+from lngym.bridge.validation import (
+    ProtocolError,
+    Request,
+    ResetRequest,
+    StepRequest,
+    Validator,
+)
 from lngym.envs import actions
-from lngym.network.base import Network, NodeInfo, PaymentRequest, PaymentResult, RebalanceSuggestion, Snapshot
+from lngym.envs.lightning_env import LightningEnv
+from lngym.network.base import (
+    Network,
+    NodeInfo,
+    PaymentRequest,
+    PaymentResult,
+    RebalanceSuggestion,
+    Snapshot,
+)
 
 
 class ObservedNetwork(Network):
@@ -89,11 +107,12 @@ class EnvBackend:
         # instead of being taken by gym.make for a TimeLimit wrapper.
         spec = gym.spec(env_id)
         self.env = gym.make(replace(spec, kwargs={**spec.kwargs, **env_kwargs}))
-        self.base: Any = self.env.unwrapped
+        self.base = cast(LightningEnv, self.env.unwrapped)
         self.scenario = self.base.scenario
         self.validator = Validator(self.scenario, self.env.action_space)
         self.node_infos: list[NodeInfo] = []
         self.pubkeys: dict[str, str] = {}
+        self.network: Network | None = None
         self.episode = "none"  # none | running | ended
         self._outbox: list[dict[str, Any]] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lngym-env")
@@ -104,8 +123,10 @@ class EnvBackend:
 
     def _warm_up(self) -> None:
         self.env.reset()
-        self.base.network = ObservedNetwork(self.base.network, self._publish_result)
-        self.node_infos = self.base.network.nodes()
+        assert self.base.network is not None  # reset() creates it
+        self.network = ObservedNetwork(self.base.network, self._publish_result)
+        self.base.network = self.network
+        self.node_infos = self.network.nodes()
         self.pubkeys = {node.name: node.pubkey for node in self.node_infos}
 
     def spaces(self) -> dict[str, Any]:
@@ -169,8 +190,8 @@ class EnvBackend:
     def _publish_snapshot(self) -> None:
         """Publish the call's transactions and the channels after it, in one hand-over to the loop."""
         outbox, self._outbox = self._outbox, []
-        if self.publisher.listening:
-            outbox.append(channel_update_message(self.base.network.snapshot(), self.pubkeys))
+        if self.publisher.listening and self.network is not None:
+            outbox.append(channel_update_message(self.network.snapshot(), self.pubkeys))
             self.publisher.publish_many(outbox)
 
     def close(self) -> None:

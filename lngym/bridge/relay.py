@@ -64,7 +64,6 @@ class SuggestionRelay:
 
     def spaces(self) -> None:
         """No env here, so no spaces."""
-        return None
 
     def settings(self) -> dict[str, Any]:
         """What ``hello`` says about suggestions."""

@@ -28,9 +28,22 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response
 
-from lngym.bridge.protocol import HARD_FRAME_LIMIT, MAX_MESSAGE_BYTES, encode, error_message, hello_message
+from lngym.bridge.protocol import (
+    HARD_FRAME_LIMIT,
+    MAX_MESSAGE_BYTES,
+    encode,
+    error_message,
+    hello_message,
+)
 from lngym.bridge.publisher import DEFAULT_QUEUE_SIZE, ClientChannel, Publisher
-from lngym.bridge.validation import ProtocolError, Request, SpacesRequest, SubscribeRequest, Validator, parse_frame
+from lngym.bridge.validation import (
+    ProtocolError,
+    Request,
+    SpacesRequest,
+    SubscribeRequest,
+    Validator,
+    parse_frame,
+)
 from lngym.errors import LngymError
 from lngym.network.base import NodeInfo
 from lngym.scenario import Scenario
@@ -121,12 +134,12 @@ class BridgeServer:
         async def main() -> None:
             stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                asyncio.get_running_loop().add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
+                asyncio.get_running_loop().add_signal_handler(sig, _resolve, stop)
             await self.serve(stop, on_ready)
 
         asyncio.run(main())
 
-    def start_in_thread(self) -> "ServerThread":
+    def start_in_thread(self) -> ServerThread:
         """Serve from a background thread (``lngym simulate --bridge``, tests); returns once listening."""
         thread = ServerThread(self)
         thread.start()
@@ -238,7 +251,7 @@ class ServerThread(threading.Thread):
 
         try:
             asyncio.run(main())
-        except BaseException as exc:  # reported to the thread that waits in start()
+        except BaseException as exc:  # noqa: BLE001  (reported to the thread that waits in start())
             self._error = exc
             self._ready.set()
 
@@ -260,8 +273,14 @@ class ServerThread(threading.Thread):
         """Close every connection and the socket, and wait for the thread."""
         loop, future = self._loop, self._stop_future
         if loop is not None and future is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(None))
+            loop.call_soon_threadsafe(_resolve, future)
         self.join(timeout=10)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    """Resolve a stop future once, however many times stop is asked for."""
+    if not future.done():
+        future.set_result(None)
 
 
 def _offered_token(headers: Headers, path: str) -> str | None:

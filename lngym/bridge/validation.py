@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from gymnasium import spaces
 
@@ -72,7 +72,7 @@ class StepRequest:
     """One env step; ``action`` is an int, a list for a Box, or a suggestion."""
 
     id: Any
-    action: Union[int, list[float], RebalanceSuggestion]
+    action: int | list[float] | RebalanceSuggestion
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class SuggestionRequest:
     suggestion: RebalanceSuggestion
 
 
-Request = Union[SpacesRequest, SubscribeRequest, ResetRequest, StepRequest, SuggestionRequest]
+Request = SpacesRequest | SubscribeRequest | ResetRequest | StepRequest | SuggestionRequest
 
 
 def _no_constants(name: str) -> float:
@@ -163,7 +163,7 @@ class Validator:
             raise ProtocolError("invalid_message", "rebalance_suggestion needs a 'suggestion' object")
         return SuggestionRequest(ident, self.suggestion(data["suggestion"]))
 
-    def action(self, raw: Any) -> Union[int, list[float], RebalanceSuggestion]:
+    def action(self, raw: Any) -> int | list[float] | RebalanceSuggestion:
         """An action for the env's space: an index, a list of numbers, or a suggestion object."""
         space = self.action_space
         if space is None:

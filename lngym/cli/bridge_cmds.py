@@ -7,7 +7,15 @@ import json
 import os
 from typing import Any
 
-from lngym.bridge import DEFAULT_HOST, DEFAULT_PORT, TOKEN_ENV, BridgeServer, BridgeSettings, Publisher, check_bind
+from lngym.bridge import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    TOKEN_ENV,
+    BridgeServer,
+    BridgeSettings,
+    Publisher,
+    check_bind,
+)
 from lngym.bridge.publisher import DEFAULT_QUEUE_SIZE
 from lngym.bridge.server import ServerThread
 from lngym.envs.registration import ENV_IDS
