@@ -94,6 +94,29 @@ def test_refused_request_does_not_claim_control(served) -> None:
     second.close()
 
 
+@pytest.mark.parametrize(("message", "code", "says"), [
+    ("{not json", "invalid_json", "not valid JSON"),
+    ("[1, 2]", "invalid_message", "expected a JSON object"),
+    ({"type": 5}, "invalid_message", "string field 'type'"),
+    ({"type": "jump"}, "unknown_type", "unknown message type 'jump'"),
+    ({"type": "step", "action": 0, "extra": 1}, "invalid_message", "unknown field 'extra'"),
+    ({"type": "step", "action": 37}, "invalid_action", "from 0 to 36"),
+    ({"type": "step", "action": True}, "invalid_action", "must be an integer"),
+    ({"type": "step", "action": {**SUGGESTION, "from_node": "lnd-zed"}}, "unknown_node", "unknown node 'lnd-zed'"),
+    ({"type": "step", "action": {**SUGGESTION, "to_node": "lnd-carol"}}, "no_channel", "no channel between alice and carol"),
+    ({"type": "step", "action": {**SUGGESTION, "amount": 0}}, "invalid_amount", "from 1 to the channel's capacity 1000000"),
+    ({"type": "step", "action": {**SUGGESTION, "amount": 1_000_001}}, "invalid_amount", "got 1000001"),
+    ({"type": "step", "action": {**SUGGESTION, "amount": 10.5}}, "invalid_amount", "whole number of sat"),
+    ({"type": "reset", "seed": -1}, "invalid_seed", "seed must be"),
+    ({"type": "reset", "options": [1]}, "invalid_options", "options must be an object"),
+])
+def test_each_kind_of_bad_input_is_named_in_its_error(served, message, code, says) -> None:
+    client = Client(served.url)
+    reply = client.request(message)
+    client.close()
+    assert (reply["type"], reply["code"]) == ("error", code) and says in reply["error"], reply
+
+
 def test_oversized_and_binary_frames_get_an_error_and_the_connection_stays(served) -> None:
     client = Client(served.url)
     big = client.request(json.dumps({"type": "spaces", "pad": "x" * 70_000}))

@@ -16,7 +16,7 @@ from typing import Any
 from gymnasium import spaces
 
 from lngym.bridge.protocol import MAX_MESSAGE_BYTES
-from lngym.errors import LngymError
+from lngym.errors import ScenarioError, UnknownNodeError
 from lngym.network.base import RebalanceSuggestion
 from lngym.scenario import Scenario
 
@@ -188,9 +188,12 @@ class Validator:
                 raise ProtocolError("invalid_suggestion", f"suggestion.{key} must be a node name such as 'lnd-alice'")
         try:
             source, sink = self.scenario.node(raw["from_node"]), self.scenario.node(raw["to_node"])
-            channel = self.scenario.channels[self.scenario.channel_index(source, sink)]
-        except LngymError as exc:
+        except UnknownNodeError as exc:
             raise ProtocolError("unknown_node", str(exc)[:300]) from None
+        try:
+            channel = self.scenario.channels[self.scenario.channel_index(source, sink)]
+        except ScenarioError as exc:
+            raise ProtocolError("no_channel", str(exc)[:300]) from None
         amount = raw.get("amount")
         if isinstance(amount, bool) or not isinstance(amount, int):
             raise ProtocolError("invalid_amount", f"suggestion.amount must be a whole number of sat, got {_show(amount)}")
