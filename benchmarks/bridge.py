@@ -102,11 +102,14 @@ async def broadcast_rate(url: str, observers: int, steps: int) -> dict[str, floa
     counts, dropped, last_seq = [0] * observers, [0] * observers, [0] * observers
 
     async def listen(i: int) -> None:
+        # Only what the count needs is parsed (seq is a broadcast's last field), so that the
+        # 50 observers in this one process measure the server's fan-out, not their own JSON parsing.
         async for frame in clients[i]:
-            message = json.loads(frame)
+            assert isinstance(frame, str)
             counts[i] += 1
-            dropped[i] += message.get("dropped", 0)
-            last_seq[i] = message["seq"]
+            if frame.startswith('{"dropped"'):
+                dropped[i] += json.loads(frame)["dropped"]
+            last_seq[i] = int(frame[frame.rindex(":") + 1:-1])
 
     listeners = [asyncio.create_task(listen(i)) for i in range(observers)]
     final = 0

@@ -9,7 +9,7 @@
 // episode is truncated. Its policy is a greedy rule: when a channel holds more than
 // `--threshold` away from an even split, move 10% of its capacity back with a
 // suggestion object as the action; otherwise take action 0 (do nothing).
-// Broadcasts (transaction, channel_update) also arrive here and are skipped.
+// It turns off the broadcasts (transaction, channel_update) it does not need with `subscribe`.
 // Prints one line per episode and a JSON summary as the last line; exits 1 on an error.
 
 import WebSocket from "ws";
@@ -112,6 +112,8 @@ async function main() {
   if (hello.type !== "hello" || hello.mode !== "env") throw new Error("this bridge does not serve an env");
   if (hello.observation_space.type !== "Box") throw new Error("this agent needs the balance-vector observation");
   console.log(`connected: ${hello.env_id}, scenario ${hello.scenario}, ${hello.channels.length} channels`);
+  // The observation arrives with each step_result, so this agent turns the broadcasts off.
+  await bridge.request({ type: "subscribe", events: false }, "subscribed");
   const episodes = [];
   for (let e = 0; e < args.episodes; e += 1) {
     const episode = await runEpisode(bridge, hello, args.seed + e, args.threshold);

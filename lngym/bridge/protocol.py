@@ -40,9 +40,9 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-def encode(message: Mapping[str, Any]) -> str:
-    """Compact JSON text; NaN/inf are not JSON, so they are refused rather than sent."""
-    return json.dumps(message, default=_default, separators=(",", ":"), allow_nan=False)
+def encode(message: Mapping[str, Any]) -> bytes:
+    """Compact JSON as UTF-8, ready for a text frame; NaN/inf are not JSON, so they are refused."""
+    return json.dumps(message, default=_default, separators=(",", ":"), allow_nan=False).encode()
 
 
 def error_message(code: str, reason: str, request_id: Any = None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Fan-out to many clients without letting any of them slow the others down.
 
 Each client has its own outbound queue and writer task. Broadcasts (``transaction``,
-``channel_update``) are encoded once and offered to every queue; a queue that is
+``channel_update``) are encoded once, to UTF-8 bytes sent as text frames, and
+offered to every queue; a queue that is
 full drops the message and counts it, and the next message that reaches that
 client carries ``"dropped": n``. Replies to a client's own requests are never
 dropped; instead the server stops reading from a client whose replies pile up,
@@ -33,7 +34,7 @@ class ClientChannel:
         self.connection = connection
         self.queue_size = queue_size
         self.dropped_total = 0
-        self._items: deque[tuple[str, int, bool]] = deque()
+        self._items: deque[tuple[bytes, int, bool]] = deque()
         self._broadcasts = 0
         self._dropped = 0
         self._ready = asyncio.Event()
@@ -46,23 +47,23 @@ class ClientChannel:
         peer = self.connection.remote_address
         return f"{peer[0]}:{peer[1]}" if peer else "?"
 
-    def offer(self, text: str) -> None:
+    def offer(self, data: bytes) -> None:
         """Queue a broadcast, or drop and count it when this client is too far behind."""
         if self._broadcasts >= self.queue_size:
             self._dropped += 1
             self.dropped_total += 1
             return
         self._broadcasts += 1
-        self._push(text, broadcast=True)
+        self._push(data, broadcast=True)
 
-    def reply(self, text: str) -> None:
+    def reply(self, data: bytes) -> None:
         """Queue a reply to this client's own request; replies are never dropped."""
-        self._push(text, broadcast=False)
+        self._push(data, broadcast=False)
 
-    def _push(self, text: str, broadcast: bool) -> None:
+    def _push(self, data: bytes, broadcast: bool) -> None:
         if self._closed:
             return
-        self._items.append((text, self._dropped, broadcast))
+        self._items.append((data, self._dropped, broadcast))
         self._dropped = 0
         self._ready.set()
 
@@ -80,12 +81,12 @@ class ClientChannel:
                     self._ready.clear()
                     await self._ready.wait()
                     continue
-                text, dropped, broadcast = self._items.popleft()
+                data, dropped, broadcast = self._items.popleft()
                 if broadcast:
                     self._broadcasts -= 1
                 if dropped:
-                    text = f'{{"dropped":{dropped},{text[1:]}'
-                await self.connection.send(text)
+                    data = b'{"dropped":%d,%s' % (dropped, data[1:])
+                await self.connection.send(data, text=True)
                 self._room.set()
         except ConnectionClosed:
             pass
@@ -122,9 +123,9 @@ class Publisher:
         """Number, encode once and queue ``message`` for every client (loop thread only)."""
         self.seq += 1
         message["seq"] = self.seq
-        text = encode(message)
+        data = encode(message)
         for client in self.clients:
-            client.offer(text)
+            client.offer(data)
 
     def publish(self, message: dict[str, Any]) -> None:
         """``broadcast`` from any thread: the env worker and the simulation call this."""
@@ -152,8 +153,8 @@ class Publisher:
         """A reply to one client from any thread (a suggestion's result, applied later)."""
         if self._loop is None or self._loop.is_closed():
             return
-        text = encode(message)
+        data = encode(message)
         if threading.get_ident() == self._loop_thread:
-            client.reply(text)
+            client.reply(data)
         else:
-            self._loop.call_soon_threadsafe(client.reply, text)
+            self._loop.call_soon_threadsafe(client.reply, data)
