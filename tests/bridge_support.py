@@ -32,10 +32,10 @@ class Served:
 
 @contextmanager
 def env_bridge(env_id: str = "LightningSim-v0", *, queue_size: int = 1024, token: str | None = None,
-               **env_kwargs: Any) -> Iterator[Served]:
+               threaded: bool | None = None, **env_kwargs: Any) -> Iterator[Served]:
     """``lngym bridge`` in a thread of this process."""
     publisher = Publisher()
-    backend = EnvBackend(env_id, publisher, **env_kwargs)
+    backend = EnvBackend(env_id, publisher, threaded=threaded, **env_kwargs)
     backend.prepare()
     server = BridgeServer(backend, publisher, BridgeSettings(port=0, token=token, queue_size=queue_size))
     thread = server.start_in_thread()

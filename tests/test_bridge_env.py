@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import gymnasium as gym
 import numpy as np
@@ -15,6 +16,8 @@ from websockets.exceptions import InvalidStatus
 import lngym  # noqa: F401  (registers the ids)
 from lngym.bridge import check_bind
 from lngym.errors import LngymError
+from lngym.network.base import PaymentResult
+from lngym.network.sim import Sim
 
 SUGGESTION = {"from_node": "lnd-alice", "to_node": "lnd-bob", "amount": 100_000}
 
@@ -124,6 +127,32 @@ def test_oversized_and_binary_frames_get_an_error_and_the_connection_stays(serve
     assert client.request(b"\x00\x01")["code"] == "binary_frame"
     assert client.request({"type": "spaces"})["type"] == "spaces"
     client.close()
+
+
+class SlowSim(Sim):
+    """The twin with a payment as slow as a live one, to make a step take a while."""
+
+    def pay(self, *args: object, **kwargs: object) -> PaymentResult:
+        time.sleep(0.1)
+        return super().pay(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_slow_step_in_the_worker_thread_leaves_the_server_responsive() -> None:
+    with env_bridge(threaded=True, network=SlowSim, payments_per_step=4) as running:
+        controller = Client(running.url)
+        controller.request({"type": "reset", "seed": 1})
+        started = time.monotonic()
+        controller.send({"type": "step", "action": 0})
+        observer = Client(running.url)
+        assert observer.request({"type": "spaces"})["type"] == "spaces"
+        answered = time.monotonic() - started
+        assert controller.next_reply()["type"] == "step_result"
+        stepped = time.monotonic() - started
+        assert stepped >= 0.4 and answered < 0.3, (answered, stepped)
+        events = [json.loads(observer.ws.recv(timeout=5))["type"] for _ in range(5)]
+        assert events == ["transaction"] * 4 + ["channel_update"]
+        controller.close()
+        observer.close()
 
 
 def test_suggestion_action_on_a_continuous_env_goes_through_the_shared_mapping() -> None:

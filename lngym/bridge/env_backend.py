@@ -1,8 +1,11 @@
 """The env protocol: ``reset`` and ``step`` of a Gymnasium env, driven over the socket.
 
-The env runs in one worker thread, so a step on live LND (tens of ms to
-seconds) never blocks the event loop: observers keep receiving and hostile
-frames keep being answered while it runs. Every payment and rebalance the env
+On live LND the env runs in one worker thread, so a step (tens of ms to
+seconds of RPCs) never blocks the event loop: observers keep receiving and
+hostile frames keep being answered while it runs. The in-process twin runs on
+the loop itself by default: its step never waits on I/O and takes a fraction
+of a millisecond, less than the hand-over to a thread and back would cost
+(``threaded=True`` forces the worker). Every payment and rebalance the env
 makes is published as a ``transaction`` (the env's network is wrapped in
 ``ObservedNetwork``), and every reset and step ends with a ``channel_update``.
 A step's messages are handed to the event loop together when it ends, in
@@ -100,7 +103,7 @@ class EnvBackend:
 
     mode = "env"
 
-    def __init__(self, env_id: str, publisher: Publisher, **env_kwargs: Any) -> None:
+    def __init__(self, env_id: str, publisher: Publisher, threaded: bool | None = None, **env_kwargs: Any) -> None:
         self.env_id = env_id
         self.publisher = publisher
         # Through the spec, so every kwarg (max_episode_steps too) reaches the env's own settings
@@ -116,6 +119,7 @@ class EnvBackend:
         self.episode = "none"  # none | running | ended
         self._outbox: list[dict[str, Any]] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lngym-env")
+        self.threaded = self.base.config["backend"] != "sim" if threaded is None else threaded
 
     def prepare(self) -> None:
         """Start the env's network (a first reset) and learn the pubkeys, before clients connect."""
@@ -142,22 +146,27 @@ class EnvBackend:
 
     async def handle(self, request: Request, client: ClientChannel) -> dict[str, Any]:
         """Run a reset or step (checked first, then in the worker thread) and build the reply."""
-        loop = asyncio.get_running_loop()
         if isinstance(request, ResetRequest):
-            obs, info = await loop.run_in_executor(self._worker, self._reset, request.seed, request.options)
+            obs, info = await self._call(self._reset, request.seed, request.options)
             return _with_id({"type": "reset_result", "observation": obs, "info": info}, request.id)
         if isinstance(request, StepRequest):
             if self.episode != "running":
                 reason = "the episode has ended; send reset" if self.episode == "ended" else "send reset before step"
                 raise ProtocolError("no_episode", reason)
             action = self._env_action(request.action)
-            obs, reward, terminated, truncated, info = await loop.run_in_executor(self._worker, self._step, action)
+            obs, reward, terminated, truncated, info = await self._call(self._step, action)
             return _with_id({"type": "step_result", "observation": obs, "reward": reward,
                              "terminated": terminated, "truncated": truncated, "info": info}, request.id)
         raise ProtocolError(
             "use_step", "this bridge serves an env: send the suggestion as a step action, "
             '{"type": "step", "action": {"from_node": ..., "to_node": ..., "amount": ...}}',
         )
+
+    async def _call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run an env call in the worker thread (live network) or right here (the twin)."""
+        if not self.threaded:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
 
     def _env_action(self, action: int | list[float] | RebalanceSuggestion) -> Any:
         """The env's action for a validated one; a suggestion goes through the shared mapping."""
