@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from bridge_support import Client, env_bridge
 
 from lngym.network.native import NativeNetwork
 
@@ -58,3 +59,26 @@ def test_python_agent_suggestion_is_applied_on_lnd(network: NativeNetwork, tmp_p
     rebalances = [r for r in csv.DictReader(rows.open()) if r["kind"] == "rebalance"]
     assert [(r["sender"], r["receiver"], r["success"]) for r in rebalances][-1] == ("lnd-alice", "lnd-bob", "true")
     assert result["route"][0] == "lnd-alice" and result["route"][-1] == "lnd-alice"
+
+
+def test_live_env_steps_over_the_socket_in_the_worker_thread(network: NativeNetwork) -> None:
+    with env_bridge("LightningTestnet-v0", home=str(network.home), payments_per_step=3) as served:
+        assert served.backend.threaded
+        controller, observer = Client(served.url), Client(served.url)
+        assert controller.hello["nodes"][0]["pubkey"] == network.nodes()[0].pubkey
+        controller.request({"type": "reset", "seed": 3})
+        step = controller.request({"type": "step", "action": {"from_node": "lnd-alice", "to_node": "lnd-bob", "amount": 50_000}})
+        assert step["type"] == "step_result" and step["info"]["payments"] == 3, step
+        (rebalance,) = step["info"]["rebalances"]
+        assert rebalance["success"], rebalance
+        observed = [json.loads(observer.ws.recv(timeout=10))["type"] for _ in range(6)]
+        controller.close()
+        observer.close()
+    assert observed == ["channel_update"] + ["transaction"] * 4 + ["channel_update"]
+    kinds = [m["data"]["kind"] for m in controller.broadcasts if m["type"] == "transaction"]
+    assert kinds == ["rebalance", "payment", "payment", "payment"]
+    update = [m for m in controller.broadcasts if m["type"] == "channel_update"][-1]
+    alice_bob = update["data"]["lnd-alice"][0]
+    assert alice_bob["remote_node"] == "lnd-bob"
+    assert alice_bob["local_balance"] == network.snapshot().channels[0].balance_a_sat  # what LND says now
+    assert network.is_running()  # the env attached, so closing the bridge leaves the network up
