@@ -145,7 +145,7 @@ class EnvBackend:
         return {"env_id": self.env_id, "env_config": dict(self.base.config)}
 
     async def handle(self, request: Request, client: ClientChannel) -> dict[str, Any]:
-        """Run a reset or step (checked first, then in the worker thread) and build the reply."""
+        """Run a reset or step (checked first, then carried out by ``_call``) and build the reply."""
         if isinstance(request, ResetRequest):
             obs, info = await self._call(self._reset, request.seed, request.options)
             return _with_id({"type": "reset_result", "observation": obs, "info": info}, request.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -37,6 +38,8 @@ def _default(value: Any) -> Any:
         return value.item()
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 

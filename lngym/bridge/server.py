@@ -157,6 +157,7 @@ class BridgeServer:
         return connection.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong bridge token\n")
 
     async def _connection(self, connection: ServerConnection) -> None:
+        """One client from hello to disconnect: its writer task, its requests, its control."""
         client = ClientChannel(connection, self.settings.queue_size)
         client.reply(encode(self._hello()))
         self.publisher.clients.add(client)
@@ -175,6 +176,7 @@ class BridgeServer:
             await writer
 
     def _hello(self) -> dict[str, Any]:
+        """Topology, spaces and limits as this client finds them on arrival."""
         settings = {
             "controller_connected": self.controller is not None,
             "max_message_bytes": self.settings.max_message_bytes,
@@ -195,12 +197,13 @@ class BridgeServer:
                 reply = self._open_request(client, request)
             else:
                 reply = await self._controlled(client, request)
+            text = encode(reply)
         except ProtocolError as exc:
-            reply = error_message(exc.code, exc.reason, exc.request_id)
+            text = encode(error_message(exc.code, exc.reason, exc.request_id))
         except Exception as exc:  # the backend failed (e.g. an LND node died): say so, keep serving
             log.exception("bridge: request failed")
-            reply = error_message("backend_error", f"{type(exc).__name__}: {exc}"[:500], ident)
-        client.reply(encode(reply))
+            text = encode(error_message("backend_error", f"{type(exc).__name__}: {exc}"[:500], ident))
+        client.reply(text)
 
     def _open_request(self, client: ClientChannel, request: SpacesRequest | SubscribeRequest) -> dict[str, Any]:
         """Requests anyone may send: they change nothing but the sender's own subscription."""
@@ -219,7 +222,7 @@ class BridgeServer:
     async def _controlled(self, client: ClientChannel, request: Request) -> dict[str, Any]:
         """Run a request that needs control; the claim is undone if the request is refused."""
         if self.controller is not None and self.controller is not client:
-            raise ProtocolError("not_controller", "another client controls this bridge; observers may only send spaces",
+            raise ProtocolError("not_controller", "another client controls this bridge; observers may only send spaces and subscribe",
                                 request.id)
         claimed = self.controller is None
         self.controller = client
