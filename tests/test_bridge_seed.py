@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from bridge_support import Client, relay_bridge, run_in_thread
@@ -11,6 +14,8 @@ from lngym.network.base import ChannelState, PaymentResult, Snapshot
 from lngym.network.sim import Sim
 from lngym.scenario import load_scenario
 from lngym.simulation import SimulationConfig
+
+AGENT = Path(__file__).resolve().parent.parent / "examples" / "ws_agent.py"
 
 # The three examples of the seed README's "Data Format" section, verbatim.
 SEED_TRANSACTION = """{
@@ -120,3 +125,20 @@ def test_low_confidence_suggestion_is_ignored_with_a_reason_and_nothing_applied(
         client.close()
     assert ack["status"] == "ignored" and "below the bridge's minimum 0.9" in ack["reason"]
     assert not [m for m in client.broadcasts if m["type"] == "transaction" and m["data"]["kind"] == "rebalance"]
+
+
+def test_python_agent_model_suggests_for_the_most_imbalanced_channel() -> None:
+    network = Sim(load_scenario("seed"))
+    config = SimulationConfig(payments=400, rate=100, concurrency=1, seed=5)
+    with relay_bridge(network, config) as served:
+        runner = run_in_thread(served.extras["simulation"].run)
+        agent = subprocess.run([sys.executable, str(AGENT), "--url", served.url, "--threshold", "0.02", "--results", "1"],
+                               capture_output=True, text=True, timeout=60, check=False)
+        served.extras["simulation"].stop()
+        runner.join(timeout=30)
+    assert agent.returncode == 0, agent.stderr
+    result = json.loads(agent.stdout.strip().splitlines()[-1])
+    suggestion = result["suggestion"]
+    assert result["type"] == "suggestion_result" and suggestion["amount"] > 0
+    # confidence = 2 × (share − 0.5) of the side it pushes from, when it decided: past the 2 % threshold
+    assert 0.04 <= suggestion["confidence"] <= 1.0 and suggestion["amount"] <= 500_000

@@ -84,8 +84,9 @@ def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if args.scenario:
         kwargs["scenario"] = args.scenario
-    if args.env == "LightningTestnet-v0" and args.home:
-        kwargs["home"] = args.home
+    home = args.home or os.environ.get("LNGYM_HOME")
+    if args.env == "LightningTestnet-v0" and home:
+        kwargs["home"] = home  # attach to that network; without a home the env starts its own
     for key in ENV_FLAGS:
         value = getattr(args, key)
         if value is not None:
