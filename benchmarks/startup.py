@@ -17,7 +17,6 @@ from typing import Any, Callable, Iterator
 from lngym.network.check import run_check
 from lngym.network.native import NativeNetwork, bootstrap
 
-
 PHASES = ("fund_first_node", "fund_openers", "open_channels", "wait_graph_complete")
 
 

@@ -19,7 +19,6 @@ from lngym.recorder import CsvRecorder
 from lngym.stats import RunningStats
 from lngym.traffic import Workload
 
-
 #: How often a failed rebalance is retried with half the amount, and the floor.
 HALVINGS = 3
 MIN_REBALANCE_SAT = 10_000
@@ -39,7 +38,11 @@ class SimulationConfig:
 
 @dataclass
 class Simulation:
-    """Runs a workload; ``on_result``/``on_snapshot`` let a UI or the bridge follow along."""
+    """Runs a workload; ``on_result``/``on_snapshot`` let a UI or the bridge follow along.
+
+    ``between_batches`` runs after each batch while no payment is in flight: the
+    WebSocket bridge applies its clients' suggestions there, with ``apply``.
+    """
 
     network: Network
     config: SimulationConfig
@@ -47,7 +50,7 @@ class Simulation:
     policy: RebalancePolicy = field(default_factory=BaselineRebalancer)
     on_result: Callable[[PaymentResult], None] | None = None
     on_snapshot: Callable[[Snapshot], None] | None = None
-    pending_suggestions: Callable[[], list[RebalanceSuggestion]] | None = None
+    between_batches: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self.workload = Workload.from_scenario(self.network.scenario, self.config.seed)
@@ -91,9 +94,8 @@ class Simulation:
 
     def _after_batch(self, size: int) -> None:
         every = self.config.rebalance_every
-        if self.pending_suggestions is not None:
-            for suggestion in self.pending_suggestions():
-                self.apply(suggestion, self.policy.max_fee_sat(suggestion))
+        if self.between_batches is not None:
+            self.between_batches()
         if every > 0 and self.sent % every < size:
             snapshot = self.network.snapshot()
             for suggestion in self.policy.suggest(snapshot, self.network.scenario):

@@ -8,7 +8,12 @@ import numpy as np
 
 from lngym.network.sim import Sim
 from lngym.network.sim.lnsnapshot import load_ln_snapshot
-from lngym.network.sim.topology import MAX_CAPACITY_SAT, MIN_CAPACITY_SAT, scale_free_channels, scenario_toml
+from lngym.network.sim.topology import (
+    MAX_CAPACITY_SAT,
+    MIN_CAPACITY_SAT,
+    scale_free_channels,
+    scenario_toml,
+)
 from lngym.scenario import load_scenario, scenario_from_dict
 
 

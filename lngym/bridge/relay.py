@@ -2,7 +2,7 @@
 
 The simulation runs in its own thread and calls the three hooks of
 ``Simulation``: ``on_result`` (publish a ``transaction``), ``on_snapshot``
-(publish a ``channel_update``) and ``pending_suggestions``, which runs between
+(publish a ``channel_update``) and ``between_batches``, which runs between
 batches, when no payment is in flight. There the relay carries out what
 clients suggested since the last batch with ``Simulation.apply`` (which records
 every attempt like a payment) and answers each client with the final outcome
@@ -59,7 +59,7 @@ class SuggestionRelay:
         """Follow ``simulation``: publish its results and snapshots, apply suggestions between its batches."""
         simulation.on_result = self.on_result
         simulation.on_snapshot = self.on_snapshot
-        simulation.pending_suggestions = self.pending_suggestions
+        simulation.between_batches = self.between_batches
         self._simulation = simulation
 
     def spaces(self) -> None:
@@ -90,16 +90,21 @@ class SuggestionRelay:
         return ack
 
     # -- Simulation hooks (called from the simulation's thread) ---------------------------------
-    def pending_suggestions(self) -> list[RebalanceSuggestion]:
+    @property
+    def queued(self) -> int:
+        """Suggestions accepted but not applied yet."""
+        with self._lock:
+            return len(self._queued)
+
+    def between_batches(self) -> None:
         """Apply everything queued since the last batch, in arrival order, answering each client.
 
-        The suggestions are applied here rather than handed back, so that each
-        client gets the final outcome of its own suggestion (``apply`` may retry
-        with smaller amounts); nothing is left for the simulation to apply.
+        Each client gets the final outcome of its own suggestion (``apply`` may
+        retry with smaller amounts) and the channel's balances before and after.
         """
         simulation = self._simulation
         if simulation is None:
-            return []
+            return
         with self._lock:
             tickets = list(self._queued)
             self._queued.clear()
@@ -108,7 +113,6 @@ class SuggestionRelay:
             result = simulation.apply(ticket.suggestion, simulation.policy.max_fee_sat(ticket.suggestion))
             after = self.network.snapshot()
             self.publisher.send_to(ticket.client, self._result_message(ticket, result, before, after))
-        return []
 
     def on_result(self, result: PaymentResult) -> None:
         """Publish a finished payment or rebalance."""

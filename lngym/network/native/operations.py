@@ -23,7 +23,11 @@ from lngym.network.base import (
     check_amount,
 )
 from lngym.network.native import bootstrap
-from lngym.network.native.payments import failed_result, keysend_fields, result_from_payment
+from lngym.network.native.payments import (
+    failed_result,
+    keysend_fields,
+    result_from_payment,
+)
 from lngym.network.native.state import ChannelRecord
 from lngym.wait import WaitTimeout, wait_until
 
