@@ -13,6 +13,8 @@ import pytest
 from lngym.errors import UnknownNodeError
 from lngym.network.check import run_check
 from lngym.network.native import NativeNetwork
+from lngym.network.native.process import pids_using
+from lngym.network.native.state import NetworkState
 
 pytestmark = pytest.mark.live
 
@@ -147,6 +149,12 @@ def test_hard_reset_rebuilds_the_network_at_its_initial_split(fresh_home: Path) 
         assert all(c.active for c in restored.channels)
         assert network.lnd["alice"].pubkey != old_pubkey  # really a new network
         assert network.pay("alice", "dave", 1_000).success
+        # A daemon whose pid was lost from network.json is still found and stopped by down.
+        state = NetworkState.load(fresh_home)
+        state.nodes["alice"].pid = None
+        state.save(fresh_home)
+        assert lngym("down", home=fresh_home).returncode == 0
+        assert pids_using(Path(state.data_dir)) == []
     finally:
         network.down()
 

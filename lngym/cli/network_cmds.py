@@ -173,7 +173,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
 
 def cmd_down(args: argparse.Namespace) -> int:
     network = network_for(args)
-    if not network.is_running():
+    if not network.is_running() and not network.strays():
         console.print(f"no network is running in {network.home}")
         return 0
     network.down()

@@ -21,6 +21,7 @@ from lngym.network.native.coinbase import burn_address
 from lngym.network.native.lnd_node import LndConfig, LndNode
 from lngym.network.native.operations import NativeOperations
 from lngym.network.native.ports import hand_over, release_ports, reserve_ports
+from lngym.network.native.process import DaemonProcess, pids_using
 from lngym.network.native.state import NetworkState, NodeRecord
 from lngym.paths import default_home, find_binary
 from lngym.scenario import Scenario, load_scenario
@@ -65,6 +66,11 @@ class NativeNetwork(NativeOperations):
             self.btcd and self.btcd.process.is_running()
         )
 
+    def strays(self) -> list[int]:
+        """Pids of lnd/btcd processes that use this network's directories but are not on record."""
+        known = {n.process.pid for n in self.lnd.values()} | {self.btcd.process.pid if self.btcd else None}
+        return [pid for d in {self._data_dir, self.home} for pid in pids_using(d) if pid not in known]
+
     def start(self) -> None:
         """Attach to the network running under home, or launch a new one there."""
         if self.is_running():
@@ -89,6 +95,9 @@ class NativeNetwork(NativeOperations):
         """Launch a fresh network; on any failure stop everything that was started."""
         if self.is_running():
             raise NetworkStateError(f"a network is already running in {self.home} (see `lngym status`)")
+        if self.strays():
+            raise NetworkStateError(f"lnd or btcd processes of an earlier network still use {self.home}; "
+                                    "stop them with `lngym down`")
         bootstrap.validate_for_lnd(self.scenario)
         for binary in ("lnd", "btcd"):
             find_binary(binary)
@@ -135,11 +144,15 @@ class NativeNetwork(NativeOperations):
     def down(self) -> None:
         """Stop every process of the network under home, and nothing else."""
         self.refresh()
-        if self.state is None:
-            return
-        bootstrap.parallel(self.lnd.values(), lambda node: node.stop())
-        if self.btcd is not None:
-            self.btcd.process.stop()
+        if self.state is not None:
+            bootstrap.parallel(self.lnd.values(), lambda node: node.stop())
+            if self.btcd is not None:
+                self.btcd.process.stop()
+        for directory in {self._data_dir, self.home}:
+            for pid in pids_using(directory):
+                stray = DaemonProcess(f"pid {pid}", [], directory / "stray.log", marker=str(directory))
+                stray.pid = pid
+                stray.stop()
         if self.state is not None:
             release_ports(self.state.ports)
             self.state.btcd_pid = None

@@ -122,3 +122,25 @@ class DaemonProcess:
                 self._popen.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 pass
+
+
+def pids_using(directory: Path) -> list[int]:
+    """Pids of lnd/btcd processes whose command line names ``directory``.
+
+    The safety net of ``lngym down``: a daemon whose pid was lost (a crash of
+    the process that started it) still names its data directory, which makes
+    it ours and no one else's.
+    """
+    needle = str(directory).encode() + b"/"
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        program = cmdline.split(b"\0", 1)[0].rsplit(b"/", 1)[-1]
+        if program in (b"lnd", b"btcd") and needle in cmdline:
+            found.append(int(entry.name))
+    return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,15 @@ class NetworkState:
             raw: dict[str, Any] = json.loads((home / STATE_FILE).read_text())
         except (OSError, ValueError):
             return None
-        raw["nodes"] = {name: NodeRecord(**node) for name, node in raw.get("nodes", {}).items()}
-        raw["channels"] = [ChannelRecord(**channel) for channel in raw.get("channels", [])]
-        return cls(**raw)
+        try:
+            raw["nodes"] = {name: NodeRecord(**_known(NodeRecord, node)) for name, node in raw.get("nodes", {}).items()}
+            raw["channels"] = [ChannelRecord(**_known(ChannelRecord, c)) for c in raw.get("channels", [])]
+            return cls(**_known(cls, raw))
+        except (TypeError, AttributeError):
+            return None
+
+
+def _known(kind: type, raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``raw`` that ``kind`` has: files written by other lngym versions still load."""
+    names = {f.name for f in fields(kind)}
+    return {key: value for key, value in raw.items() if key in names}
