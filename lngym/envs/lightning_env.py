@@ -142,8 +142,8 @@ class LightningEnv(gym.Env):
             raise RuntimeError("call reset() before step()")
         rebalances = [self._rebalance(s) for s in self._suggestions(action)]
         requests = self._workload.next(self.config["payments_per_step"])
-        results = self.network.pay_many(requests)
-        self._record(rebalances + results)
+        # Rows are written as each payment ends, so a crash mid-step loses none that finished.
+        results = self.network.pay_many(requests, on_result=self._record)
         self._steps += 1
         info = self._step_info(results, rebalances)
         reward = info["success_rate"] - self.config["fee_weight"] * info["rebalance_fee_sat"] / max(info["volume_sat"], 1)
@@ -216,12 +216,13 @@ class LightningEnv(gym.Env):
         budget = actions.max_fee_sat(
             suggestion.amount_sat, self.config["rebalance_max_fee_ppm"], self.config["rebalance_min_fee_sat"]
         )
-        return self.network.rebalance(suggestion.from_node, suggestion.to_node, suggestion.amount_sat, budget)
+        result = self.network.rebalance(suggestion.from_node, suggestion.to_node, suggestion.amount_sat, budget)
+        self._record(result)
+        return result
 
-    def _record(self, results: list[PaymentResult]) -> None:
+    def _record(self, result: PaymentResult) -> None:
         if self._recorder is not None:
-            for result in results:
-                self._recorder.record(result)
+            self._recorder.record(result)
 
     def _step_info(self, results: list[PaymentResult], rebalances: list[PaymentResult]) -> dict[str, Any]:
         """Counts, fees and failure reasons of one step; also updates the pair success rates."""
