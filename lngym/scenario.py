@@ -13,6 +13,13 @@ field and what was expected, rather than half-way through starting nodes::
     capacity = 1_000_000   # sat
     split = 0.5            # share of the capacity on a's side after opening
 
+    [policy]               # what every node announces (LND's defaults where absent)
+    base_fee_msat = 1000
+    fee_rate_ppm = 0
+
+    [policy.nodes.bob]     # bob's own outgoing directions: [policy] with these changes
+    base_fee_msat = 2000
+
     [traffic]              # read by lngym.traffic
     [env]                  # read by lngym.envs
 """
@@ -61,6 +68,10 @@ class FeePolicy:
     time_lock_delta: int = 80
 
 
+#: The fields of a [policy] table (and of each [policy.nodes.<name>] override).
+POLICY_FIELDS = ("base_fee_msat", "fee_rate_ppm", "time_lock_delta")
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario; channel order here is the order of observation vectors."""
@@ -72,6 +83,12 @@ class Scenario:
     env: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None
     policy: FeePolicy = FeePolicy()
+    #: Nodes whose policy differs from ``policy`` ([policy.nodes.<name>], merged already).
+    node_policies: Mapping[str, FeePolicy] = field(default_factory=dict)
+
+    def policy_of(self, name: str) -> FeePolicy:
+        """The policy ``name`` announces on its outgoing directions: its override, else [policy]."""
+        return self.node_policies.get(self.node(name), self.policy)
 
     def node(self, name: str) -> str:
         """The canonical node name for ``name`` (``lnd-alice`` or ``alice``)."""
@@ -165,8 +182,10 @@ def scenario_from_dict(
     for section in ("traffic", "env"):
         if not isinstance(data.get(section, {}), dict):
             raise fail(section, "a table", data[section])
+    policy, node_policies = _policies_from_dict(data.get("policy", {}), nodes, fail)
     return Scenario(
-        policy=_policy_from_dict(data.get("policy", {}), fail),
+        policy=policy,
+        node_policies=node_policies,
         name=name,
         nodes=tuple(nodes),
         channels=channels,
@@ -176,22 +195,44 @@ def scenario_from_dict(
     )
 
 
-def _policy_from_dict(raw: Any, fail: Any) -> FeePolicy:
-    """Validate the optional ``[policy]`` table (LND's defaults where absent)."""
+def _policies_from_dict(raw: Any, nodes: list[str], fail: Any) -> tuple[FeePolicy, dict[str, FeePolicy]]:
+    """Validate the optional ``[policy]`` table and its per-node ``[policy.nodes.<name>]`` overrides.
+
+    An override holds only what differs, so each node's policy is the global one
+    with the override's fields replaced: a scenario can make one node dearer
+    without repeating the rest (and the global defaults stay LND's).
+    """
     if not isinstance(raw, dict):
         raise fail("policy", "a table", raw)
-    defaults = FeePolicy()
-    values = {}
-    for key in ("base_fee_msat", "fee_rate_ppm", "time_lock_delta"):
-        value = raw.get(key, getattr(defaults, key))
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise fail(f"policy.{key}", "a whole number ≥ 0", value)
-        values[key] = value
-    extra = sorted(set(raw) - set(values))
+    overrides = raw.get("nodes", {})
+    if not isinstance(overrides, dict):
+        raise fail("policy.nodes", "a table of [policy.nodes.<node>] tables", overrides)
+    extra = sorted(set(raw) - {*POLICY_FIELDS, "nodes"})
     if extra:
-        raise fail(f"policy.{extra[0]}", "one of base_fee_msat, fee_rate_ppm, time_lock_delta", extra[0])
+        raise fail(f"policy.{extra[0]}", f"one of {', '.join(POLICY_FIELDS)}, nodes", extra[0])
+    common = {k: v for k, v in raw.items() if k != "nodes"}
+    policy = _policy_fields(common, FeePolicy(), "policy", fail)
+    node_policies: dict[str, FeePolicy] = {}
+    for node, fields in overrides.items():
+        if node not in nodes:
+            raise fail(f"policy.nodes.{node}", f"one of the nodes ({', '.join(sorted(nodes))})", node)
+        if not isinstance(fields, dict):
+            raise fail(f"policy.nodes.{node}", "a table of policy fields", fields)
+        node_policies[node] = _policy_fields(fields, policy, f"policy.nodes.{node}", fail)
+    return policy, node_policies
+
+
+def _policy_fields(raw: dict[str, Any], base: FeePolicy, where: str, fail: Any) -> FeePolicy:
+    """``base`` with the fields ``raw`` gives, each checked against what LND accepts."""
+    extra = sorted(set(raw) - set(POLICY_FIELDS))
+    if extra:
+        raise fail(f"{where}.{extra[0]}", f"one of {', '.join(POLICY_FIELDS)}", extra[0])
+    values = {key: raw.get(key, getattr(base, key)) for key in POLICY_FIELDS}
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail(f"{where}.{key}", "a whole number ≥ 0", value)
     if values["time_lock_delta"] < 18:
-        raise fail("policy.time_lock_delta", "at least 18 (LND's minimum)", values["time_lock_delta"])
+        raise fail(f"{where}.time_lock_delta", "at least 18 (LND's minimum)", values["time_lock_delta"])
     return FeePolicy(**values)
 
 

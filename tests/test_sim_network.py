@@ -180,3 +180,16 @@ def test_bad_input_raises_and_changes_nothing():
 
 def test_wire_names_are_accepted():
     assert Sim(load_scenario("seed")).pay("lnd-alice", "lnd-bob", 1_000).success
+
+
+def test_each_node_charges_its_own_scenario_fee_on_its_outgoing_directions():
+    scenario = load_scenario("seed-fidelity")
+    sim = Sim(scenario)
+    for name in scenario.nodes:
+        for e in sim.graph.out_edges[sim.graph.node_id[name]]:
+            assert sim.graph.base_fee[e] == scenario.policy_of(name).base_fee_msat
+    # alice->dave: via bob (2 sat) is cheaper than via eve (4 sat); bob->eve: via alice (1) not dave (5).
+    to_dave = sim.pay("alice", "dave", 10_000)
+    assert to_dave.route == ("alice", "bob", "dave") and to_dave.fee_msat == 2_000
+    to_eve = sim.pay("bob", "eve", 10_000)
+    assert to_eve.route == ("bob", "alice", "eve") and to_eve.fee_msat == 1_000

@@ -295,7 +295,7 @@ class NativeNetwork(NativeOperations):
         self.lnd = {}
         for name, record in self.state.nodes.items():
             lnd_config = LndConfig(name, data / name, record.p2p_port, record.grpc_port)
-            node = LndNode(lnd_config, config, self.scenario.policy, pid=record.pid)
+            node = LndNode(lnd_config, config, self.scenario.policy_of(name), pid=record.pid)
             node.pubkey = record.pubkey
             self.lnd[name] = node
         self._index_channels()
