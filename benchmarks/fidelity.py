@@ -1,8 +1,9 @@
 """Fidelity of the twin: one seeded trace on the live seed network and on ``Sim.from_network``.
 
-    .venv/bin/python benchmarks/fidelity.py [--payments 1000] [--seed 1] [--rebalance-every 50]
+    .venv/bin/python benchmarks/fidelity.py [--scenario seed] [--payments 1000] [--seed 1] [--rebalance-every 50]
 
-Starts a fresh live seed network (real lnd + btcd, node data on tmpfs), builds
+Starts a fresh live network of the scenario (real lnd + btcd, node data on tmpfs;
+``seed`` by default, ``seed-fidelity`` is the seed without equally cheap routes), builds
 its twin from it, checks both start identical, then replays the seed's skewed
 workload one payment at a time on both, with a baseline-rebalancer round every
 ``--rebalance-every`` payments (decided from the live state, carried out on
@@ -25,7 +26,7 @@ import json
 import shutil
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 from pathlib import Path
 
 from lngym.network.base import PaymentResult, Snapshot
@@ -46,6 +47,7 @@ from lngym.traffic import Workload
 def main() -> None:
     """Run the replay and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="seed", help="scenario name or .toml path (default: seed)")
     parser.add_argument("--payments", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rebalance-every", type=int, default=50)
@@ -53,12 +55,13 @@ def main() -> None:
     parser.add_argument("--live-twice", action="store_true", help="replay the steps on live again")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="lngym-fidelity-"))
-    live = NativeNetwork("seed", home=home, tmpfs=True)
+    live = NativeNetwork(args.scenario, home=home, tmpfs=True)
     try:
         started = time.monotonic()
         live.up()
-        print(f"live seed network up in {time.monotonic() - started:.1f} s")
+        print(f"live {live.scenario.name} network up in {time.monotonic() - started:.1f} s")
         live.reset_balances()
+        check_policies(live)
         twin, shadow = Sim.from_network(live), Sim.from_network(live)
         start_drift = drift_sat(live.snapshot(), twin.snapshot())
         print(f"start: largest balance difference {max(start_drift)} sat")
@@ -77,6 +80,16 @@ def main() -> None:
     finally:
         live.clean()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def check_policies(live: NativeNetwork) -> None:
+    """Say whether every direction announces its node's scenario policy, as the twin assumes."""
+    wrong = [
+        f"{frm}->{to} announces {p.base_fee_msat}/{p.fee_rate_ppm}/{p.time_lock_delta}"
+        for (frm, to), p in live.policies().items()
+        if (p.base_fee_msat, p.fee_rate_ppm, p.time_lock_delta) != astuple(live.scenario.policy_of(frm))
+    ]
+    print("announced policies: " + ("each node's scenario policy" if not wrong else "; ".join(wrong)))
 
 
 def report(summary: Summary, comparisons: list[Comparison], elapsed: float) -> None:
@@ -110,7 +123,12 @@ def report(summary: Summary, comparisons: list[Comparison], elapsed: float) -> N
 def live_again(live: NativeNetwork, comparisons: list[Comparison], first_final: Snapshot) -> None:
     """The same steps on live after a reset: how far two live runs of one trace agree."""
     live.reset_balances()
-    again: list[PaymentResult] = [run_step(live, c.step) for c in comparisons]
+    again: list[PaymentResult] = []
+    for c in comparisons:
+        again.append(run_step(live, c.step))
+        # As in the first run: a rebalance picks its last hop by the balances of the
+        # latest snapshot, so skipping snapshots here would change its choices.
+        live.snapshot()
     pays = [(c.live, r) for c, r in zip(comparisons, again) if c.step.kind == "payment"]
     agree = sum(a.success == b.success for a, b in pays) / len(pays)
     rate_1 = sum(a.success for a, _ in pays) / len(pays)
@@ -119,6 +137,20 @@ def live_again(live: NativeNetwork, comparisons: list[Comparison], first_final: 
     print(f"live vs live (same steps after a reset): agreement {100 * agree:.1f}%, success "
           f"{100 * rate_1:.1f}% vs {100 * rate_2:.1f}%, final drift % "
           + ", ".join(f"{d:.2f}" for d in drift))
+    first_runs = [c.live for c in comparisons]
+    for i in first_differences(first_runs, again):
+        a, b = first_runs[i], again[i]
+        print(f"  live vs live #{i} {a.kind} {a.sender}->{a.receiver} {a.amount_sat} | first {a.success} "
+              f"{'-'.join(a.route)} {a.failure_reason!r} att {a.attempts} | again {b.success} "
+              f"{'-'.join(b.route)} {b.failure_reason!r} att {b.attempts}")
+
+
+def first_differences(first: list[PaymentResult], again: list[PaymentResult], count: int = 5) -> list[int]:
+    """Steps where the two live runs differ in outcome, route or attempts: the first few
+    show where they parted (everything after may only follow from different balances)."""
+    differ = [i for i, (a, b) in enumerate(zip(first, again))
+              if (a.success, a.route, a.attempts) != (b.success, b.route, b.attempts)]
+    return differ[:count]
 
 
 def dump(path: Path, summary: Summary, comparisons: list[Comparison]) -> None:
