@@ -29,9 +29,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from lngym.errors import ScenarioError, UnknownNodeError
 
@@ -61,7 +62,7 @@ class ChannelSpec:
 
 @dataclass(frozen=True)
 class FeePolicy:
-    """The routing policy every node announces (LND's --bitcoin.basefee/feerate/timelockdelta)."""
+    """The routing policy a node announces (LND's --bitcoin.basefee/feerate/timelockdelta)."""
 
     base_fee_msat: int = 1000
     fee_rate_ppm: int = 1
@@ -92,7 +93,7 @@ class Scenario:
 
     def node(self, name: str) -> str:
         """The canonical node name for ``name`` (``lnd-alice`` or ``alice``)."""
-        bare = name[len(WIRE_PREFIX):] if name.startswith(WIRE_PREFIX) else name
+        bare = name.removeprefix(WIRE_PREFIX)
         if bare not in self.nodes:
             raise UnknownNodeError(
                 f"unknown node {name!r}; scenario {self.name!r} has {', '.join(self.nodes)}"

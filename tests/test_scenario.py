@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import itertools
+from pathlib import Path
 
 import pytest
 
 from lngym.errors import NetworkStateError, ScenarioError, UnknownNodeError
 from lngym.network.native.bootstrap import validate_for_lnd
-from lngym.scenario import FeePolicy, Scenario, load_scenario, scenario_from_dict, wire_name
+from lngym.scenario import (
+    FeePolicy,
+    Scenario,
+    load_scenario,
+    scenario_from_dict,
+    wire_name,
+)
 
 SEED_NODES = ("alice", "bob", "carol", "dave", "eve")
 
