@@ -230,7 +230,7 @@ class NativeOperations(Network):
 
     def _return_channels(self, node: str, outgoing: ChannelRecord) -> list[str]:
         """Neighbours the payment can come back from, most inbound liquidity first."""
-        snapshot = self._last_snapshot or self.snapshot()
+        snapshot = self.snapshot()  # fresh: the order must not depend on when the caller last looked
         options = []
         for state in snapshot.channels:
             if state.index == outgoing.index or node not in (state.a, state.b):
