@@ -106,13 +106,6 @@ class LndClient:
         request = lightning_pb2.SendManyRequest(AddrToAmount=outputs, sat_per_vbyte=sat_per_vbyte)
         return self._call(self.lightning, "SendMany", request).txid
 
-    def send_coins(self, address: str, amount_sat: int, sat_per_vbyte: int = 2) -> str:
-        """Pay one address on chain; returns the txid."""
-        request = lightning_pb2.SendCoinsRequest(
-            addr=address, amount=amount_sat, sat_per_vbyte=sat_per_vbyte
-        )
-        return self._call(self.lightning, "SendCoins", request).txid
-
     # -- peers and channels ----------------------------------------------------------------
     def connect_peer(self, pubkey: str, host: str) -> None:
         """Connect to a peer by pubkey@host; an existing connection is not an error."""
@@ -133,11 +126,6 @@ class LndClient:
         """Open channels with balances, reserves and commit fees."""
         request = lightning_pb2.ListChannelsRequest()
         return list(self._call(self.lightning, "ListChannels", request).channels)
-
-    def pending_open_count(self) -> int:
-        """Number of channels still waiting for their funding transaction."""
-        response = self._call(self.lightning, "PendingChannels", lightning_pb2.PendingChannelsRequest())
-        return len(response.pending_open_channels)
 
     def open_channel(self, pubkey: str, capacity_sat: int, push_sat: int) -> str:
         """Open a public channel and return its funding txid (hex, as block explorers show it)."""

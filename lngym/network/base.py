@@ -249,6 +249,13 @@ def check_amount(amount_sat: Any, what: str = "amount") -> int:
     return amount_sat
 
 
+def check_max_fee(max_fee_sat: Any) -> int:
+    """Reject a rebalance fee cap that is not a whole number of sat, 0 or more."""
+    if isinstance(max_fee_sat, bool) or not isinstance(max_fee_sat, int) or max_fee_sat < 0:
+        raise InvalidAmountError(f"max_fee_sat must be a whole number of 0 or more, got {max_fee_sat!r}")
+    return max_fee_sat
+
+
 def totals_by_node(snapshot: Snapshot, nodes: Iterable[str]) -> dict[str, int]:
     """Each node's channel funds summed over its channels (for conservation checks)."""
     totals = {node: 0 for node in nodes}

@@ -24,8 +24,8 @@ class CheckStep:
 def run_check(network: Network) -> Iterator[CheckStep]:
     """Yield each step as it completes, so a CLI can print progress."""
     for node in network.nodes():
-        yield CheckStep(f"{node.name} answers", node.alive and node.synced,
-                        "" if node.alive else "not reachable" if not node.alive else "not synced")
+        detail = "not reachable" if not node.alive else "" if node.synced else "not synced to the chain"
+        yield CheckStep(f"{node.name} answers", node.alive and node.synced, detail)
     for spec in network.scenario.channels:
         for sender, receiver in ((spec.a, spec.b), (spec.b, spec.a)):
             result = network.pay(sender, receiver, CHECK_AMOUNT_SAT, "lngym check")

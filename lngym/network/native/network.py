@@ -21,8 +21,8 @@ from lngym.network.native.coinbase import burn_address
 from lngym.network.native.lnd_node import LndConfig, LndNode
 from lngym.network.native.operations import NativeOperations
 from lngym.network.native.ports import hand_over, release_ports, reserve_ports
-from lngym.network.native.process import DaemonProcess, pids_using
-from lngym.network.native.state import NetworkState, NodeRecord
+from lngym.network.native.process import pids_using, stop_pid
+from lngym.network.native.state import STATE_FILE, NetworkState, NodeRecord
 from lngym.paths import default_home, find_binary
 from lngym.scenario import Scenario, load_scenario
 
@@ -52,6 +52,7 @@ class NativeNetwork(NativeOperations):
         self.state: NetworkState | None = None
         self.btcd: Btcd | None = None
         self.lnd: dict[str, LndNode] = {}
+        self._state_stamp = 0  # mtime of the network.json last adopted
         if saved is not None:
             self._adopt(saved)
 
@@ -84,7 +85,7 @@ class NativeNetwork(NativeOperations):
             raise NetworkStateError(f"no network is running in {self.home}; start one with `lngym up`")
         assert self.state is not None
         saved_scenario = load_scenario(self.state.scenario_path)
-        if [c.a + c.b for c in saved_scenario.channels] != [c.a + c.b for c in self.scenario.channels]:
+        if [(c.a, c.b) for c in saved_scenario.channels] != [(c.a, c.b) for c in self.scenario.channels]:
             raise NetworkStateError(
                 f"the network in {self.home} runs scenario {saved_scenario.name!r}, "
                 f"not {self.scenario.name!r}"
@@ -150,9 +151,7 @@ class NativeNetwork(NativeOperations):
                 self.btcd.process.stop()
         for directory in {self._data_dir, self.home}:
             for pid in pids_using(directory):
-                stray = DaemonProcess(f"pid {pid}", [], directory / "stray.log", marker=str(directory))
-                stray.pid = pid
-                stray.stop()
+                stop_pid(pid, directory)
         if self.state is not None:
             release_ports(self.state.ports)
             self.state.btcd_pid = None
@@ -282,10 +281,21 @@ class NativeNetwork(NativeOperations):
         self._index_channels()
 
     def refresh(self) -> None:
-        """Re-read network.json, so pids changed by other processes are followed."""
+        """Re-read network.json if it changed, so pids changed by other processes are followed.
+
+        Envs call this every step (through ``down_nodes``), so an unchanged
+        file costs one stat, not a parse.
+        """
+        try:
+            stamp = (self.home / STATE_FILE).stat().st_mtime_ns
+        except OSError:
+            return
+        if stamp == self._state_stamp and self.state is not None:
+            return
         saved = NetworkState.load(self.home)
         if saved is not None:
             self._adopt(saved)
+            self._state_stamp = stamp
 
     def _build_processes(self) -> None:
         assert self.state is not None

@@ -21,6 +21,7 @@ from lngym.network.base import (
     PaymentResult,
     Snapshot,
     check_amount,
+    check_max_fee,
 )
 from lngym.network.native import bootstrap
 from lngym.network.native.payments import (
@@ -196,8 +197,7 @@ class NativeOperations(Network):
                 f"rebalance amount {amount_sat:,} sat exceeds the {from_node}-{to_node} "
                 f"capacity of {record.capacity:,} sat"
             )
-        if isinstance(max_fee_sat, bool) or not isinstance(max_fee_sat, int) or max_fee_sat < 0:
-            raise InvalidAmountError(f"max_fee_sat must be a whole number ≥ 0, got {max_fee_sat!r}")
+        check_max_fee(max_fee_sat)
         description = f"rebalance {from_node}->{to_node}"
         started = time.monotonic()
         candidates = self._return_channels(from_node, record)

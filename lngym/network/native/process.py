@@ -124,6 +124,13 @@ class DaemonProcess:
                 pass
 
 
+def stop_pid(pid: int, directory: Path) -> None:
+    """SIGTERM then SIGKILL a daemon known only by its pid (one ``pids_using`` found)."""
+    process = DaemonProcess(f"pid {pid}", [], directory / "lngym-stray.log", marker=str(directory))
+    process.pid = pid
+    process.stop()
+
+
 def pids_using(directory: Path) -> list[int]:
     """Pids of lnd/btcd processes whose command line names ``directory``.
 

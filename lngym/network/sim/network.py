@@ -20,6 +20,7 @@ from lngym.network.base import (
     PaymentResult,
     Snapshot,
     check_amount,
+    check_max_fee,
 )
 from lngym.network.sim import constants as K
 from lngym.network.sim.constants import Policy
@@ -169,8 +170,7 @@ class Sim(Network):
         started = time.perf_counter()
         from_node, to_node = self._node(from_node), self._node(to_node)
         check_amount(amount_sat)
-        if isinstance(max_fee_sat, bool) or not isinstance(max_fee_sat, int) or max_fee_sat < 0:
-            raise InvalidAmountError(f"max_fee_sat must be a whole number of 0 or more, got {max_fee_sat!r}")
+        check_max_fee(max_fee_sat)
         first = self.graph.edge_of(from_node, to_node)
         capacity = self.graph.capacity_msat[first] // K.MSAT
         if amount_sat > capacity:
