@@ -17,7 +17,7 @@ from pathlib import Path
 import gymnasium as gym
 
 import lngym  # noqa: F401  (registers the ids)
-from lngym.network.native import NativeNetwork
+from lngym.network import make
 
 
 def steps_per_second(env: gym.Env, steps: int, seed: int) -> float:
@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--tmpfs", action="store_true")
     args = parser.parse_args()
-    network = NativeNetwork("seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
+    network = make("native", "seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
     network.up()
     try:
         print(f"{'payments/step':>13} {'live steps/s':>13} {'sim steps/s':>12} {'ratio':>7} {'live reset':>11}")

@@ -30,9 +30,9 @@ from dataclasses import asdict, astuple
 from pathlib import Path
 
 from lngym.network.base import PaymentResult, Snapshot
-from lngym.network.native import NativeNetwork
+from lngym.network import ManagedNetwork, make
 from lngym.network.sim import Sim
-from lngym.network.sim.fidelity import (
+from lngym.fidelity import (
     Comparison,
     Replay,
     Summary,
@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--live-twice", action="store_true", help="replay the steps on live again")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="lngym-fidelity-"))
-    live = NativeNetwork(args.scenario, home=home, tmpfs=True)
+    live = make("native", args.scenario, home=home, tmpfs=True)
     try:
         started = time.monotonic()
         live.up()
@@ -82,7 +82,7 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def check_policies(live: NativeNetwork) -> None:
+def check_policies(live: ManagedNetwork) -> None:
     """Say whether every direction announces its node's scenario policy, as the twin assumes."""
     wrong = [
         f"{frm}->{to} announces {p.base_fee_msat}/{p.fee_rate_ppm}/{p.time_lock_delta}"
@@ -120,7 +120,7 @@ def report(summary: Summary, comparisons: list[Comparison], elapsed: float) -> N
                   f"{'-'.join(c.twin.route)} {c.twin.failure_reason!r} att {c.twin.attempts} | {c.cause()}")
 
 
-def live_again(live: NativeNetwork, comparisons: list[Comparison], first_final: Snapshot) -> None:
+def live_again(live: ManagedNetwork, comparisons: list[Comparison], first_final: Snapshot) -> None:
     """The same steps on live after a reset: how far two live runs of one trace agree."""
     live.reset_balances()
     again: list[PaymentResult] = []

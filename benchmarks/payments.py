@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from lngym.network.base import PaymentRequest
-from lngym.network.native import NativeNetwork
+from lngym.network import ManagedNetwork, make
 
 
 def multi_hop_batch(n: int) -> list[PaymentRequest]:
@@ -28,7 +28,7 @@ def multi_hop_batch(n: int) -> list[PaymentRequest]:
     return [PaymentRequest(*pairs[i % len(pairs)], 1_000, "benchmark") for i in range(n)]
 
 
-def seed_way(network: NativeNetwork, requests: list[PaymentRequest]) -> float:
+def seed_way(network: ManagedNetwork, requests: list[PaymentRequest]) -> float:
     """Payments per second with one lncli process per call, as the seed did."""
     started = time.perf_counter()
     for request in requests:
@@ -46,7 +46,7 @@ def seed_way(network: NativeNetwork, requests: list[PaymentRequest]) -> float:
     return len(requests) / (time.perf_counter() - started)
 
 
-def grpc_way(network: NativeNetwork, requests: list[PaymentRequest], concurrency: int) -> tuple[float, float]:
+def grpc_way(network: ManagedNetwork, requests: list[PaymentRequest], concurrency: int) -> tuple[float, float]:
     """Payments per second and success share through lngym's gRPC client."""
     started = time.perf_counter()
     results = network.pay_many(requests, concurrency=concurrency)
@@ -54,7 +54,7 @@ def grpc_way(network: NativeNetwork, requests: list[PaymentRequest], concurrency
     return rate, sum(r.success for r in results) / len(results)
 
 
-def reset_time(network: NativeNetwork) -> float:
+def reset_time(network: ManagedNetwork) -> float:
     """Seconds for reset_balances() after a batch has moved liquidity around."""
     network.pay_many([PaymentRequest("alice", "dave", 20_000), PaymentRequest("carol", "eve", 30_000),
                       PaymentRequest("bob", "alice", 10_000)], concurrency=3)
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--seed-payments", type=int, default=30, help="payments done the seed's way")
     parser.add_argument("--tmpfs", action="store_true", help="node data in /dev/shm")
     args = parser.parse_args()
-    network = NativeNetwork("seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
+    network = make("native", "seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
     network.up()
     try:
         seed_rate = seed_way(network, multi_hop_batch(args.seed_payments))

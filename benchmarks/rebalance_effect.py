@@ -12,11 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from lngym.network.native import NativeNetwork
+from lngym.network import ManagedNetwork, make
 from lngym.simulation import Simulation, SimulationConfig
 
 
-def run(network: NativeNetwork, payments: int, every: int) -> tuple[float, float, str, float]:
+def run(network: ManagedNetwork, payments: int, every: int) -> tuple[float, float, str, float]:
     """(success rate, rebalance fees in sat, rebalances ok/tried, seconds) of one simulation."""
     network.reset_balances()
     simulation = Simulation(network, SimulationConfig(payments=payments, seed=1, rebalance_every=every))
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--tmpfs", action="store_true")
     args = parser.parse_args()
-    network = NativeNetwork("seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
+    network = make("native", "seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
     network.up()
     try:
         for every in (0, args.every):

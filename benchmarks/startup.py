@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from lngym.network.check import run_check
-from lngym.network.native import NativeNetwork, bootstrap
+from lngym.network import make
+from lngym.network.native import bootstrap
 
 PHASES = ("fund_first_node", "fund_openers", "open_channels", "wait_graph_complete")
 
@@ -48,7 +49,7 @@ def phase_timer() -> Iterator[dict[str, float]]:
 def one_run(tmpfs: bool) -> dict[str, float]:
     """Start, check and clean one seed network; returns seconds per phase."""
     home = Path(tempfile.mkdtemp(prefix="lngym-bench-"))
-    network = NativeNetwork("seed", home=home, tmpfs=tmpfs)
+    network = make("native", "seed", home=home, tmpfs=tmpfs)
     try:
         with phase_timer() as phases:
             started = time.perf_counter()

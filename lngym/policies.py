@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Protocol
 
+from lngym.errors import SettingError
 from lngym.network.base import RebalanceSuggestion, Snapshot
 from lngym.scenario import Scenario
 
@@ -49,11 +50,11 @@ class BaselineRebalancer:
         max_fee_ppm: int = DEFAULT_MAX_FEE_PPM,
     ) -> None:
         if target is not None and not 0.0 <= target <= 1.0:
-            raise ValueError(f"target must be a share from 0 to 1, got {target!r}")
+            raise SettingError(f"target must be a share from 0 to 1, got {target!r}")
         if not 0.0 <= threshold < 1.0:
-            raise ValueError(f"threshold must be a share from 0 up to 1, got {threshold!r}")
+            raise SettingError(f"threshold must be a share from 0 up to 1, got {threshold!r}")
         if isinstance(max_fee_ppm, bool) or not isinstance(max_fee_ppm, int) or max_fee_ppm < 0:
-            raise ValueError(f"max_fee_ppm must be a whole number of 0 or more, got {max_fee_ppm!r}")
+            raise SettingError(f"max_fee_ppm must be a whole number of 0 or more, got {max_fee_ppm!r}")
         self.target = target
         self.threshold = threshold
         self.max_fee_ppm = max_fee_ppm

@@ -47,6 +47,7 @@ HEADER = (
     "duration_ms",
     "description",
     "kind",
+    "failure_detail",
 )
 #: The seed's file name, in the working directory.
 DEFAULT_PATH = "lightning_simulation_data.csv"
@@ -140,6 +141,7 @@ def row_of(result: PaymentResult) -> tuple[str, ...]:
         f"{result.duration_ms:.1f}",
         result.description,
         result.kind,
+        result.failure_detail,
     )
 
 

@@ -31,6 +31,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +92,18 @@ class Scenario:
         """The policy ``name`` announces on its outgoing directions: its override, else [policy]."""
         return self.node_policies.get(self.node(name), self.policy)
 
+    @cached_property
+    def _node_set(self) -> frozenset[str]:
+        return frozenset(self.nodes)
+
+    @cached_property
+    def _channel_by_pair(self) -> dict[frozenset[str], int]:
+        return {frozenset((spec.a, spec.b)): index for index, spec in enumerate(self.channels)}
+
     def node(self, name: str) -> str:
         """The canonical node name for ``name`` (``lnd-alice`` or ``alice``)."""
         bare = name.removeprefix(WIRE_PREFIX)
-        if bare not in self.nodes:
+        if bare not in self._node_set:
             raise UnknownNodeError(
                 f"unknown node {name!r}; scenario {self.name!r} has {', '.join(self.nodes)}"
             )
@@ -103,9 +112,9 @@ class Scenario:
     def channel_index(self, a: str, b: str) -> int:
         """Index of the channel between ``a`` and ``b`` in either direction."""
         a, b = self.node(a), self.node(b)
-        for index, spec in enumerate(self.channels):
-            if {spec.a, spec.b} == {a, b}:
-                return index
+        index = self._channel_by_pair.get(frozenset((a, b)))
+        if index is not None and a != b:
+            return index
         raise ScenarioError(f"scenario {self.name!r} has no channel between {a} and {b}")
 
 

@@ -4,15 +4,22 @@ This is the seed's ``simulate_network.py`` loop, independent of any terminal:
 the CLI renders it, the WebSocket bridge publishes its events. Payments run
 ``concurrency`` at a time; every ``rebalance_every`` payments the policy's
 suggestions are applied; each row is written the moment its payment ends.
+
+Payments go out when the workload says they arrive (its ``rate``, a ``defined``
+workload's intervals and start times), on a clock running ``speed`` times
+faster than the wall clock; ``speed = math.inf`` sends them as fast as the
+network takes them, and ``rate`` replaces the workload's timing by a fixed pace.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from lngym.errors import SettingError
 from lngym.network.base import Network, PaymentResult, RebalanceSuggestion, Snapshot
 from lngym.policies import BaselineRebalancer, RebalancePolicy
 from lngym.recorder import CsvRecorder
@@ -30,7 +37,8 @@ class SimulationConfig:
 
     payments: int | None = None
     duration_s: float | None = None
-    rate: float = 0.0
+    rate: float | None = None
+    speed: float = 1.0
     concurrency: int = 4
     rebalance_every: int = 0
     seed: int | None = None
@@ -53,6 +61,10 @@ class Simulation:
     between_batches: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
+        if self.config.rate is not None and not self.config.rate > 0:
+            raise SettingError(f"rate must be a number of payments per second above 0, got {self.config.rate!r}")
+        if not self.config.speed > 0:
+            raise SettingError(f"speed must be above 0 (inf: no waiting), got {self.config.speed!r}")
         self.workload = Workload.from_scenario(self.network.scenario, self.config.seed)
         self.stats = RunningStats()
         self.stop_event = threading.Event()
@@ -85,12 +97,27 @@ class Simulation:
         return None
 
     def _run_batch(self, size: int, started: float) -> None:
-        requests = self.workload.next(size)
-        if self.config.rate > 0:
-            due = started + (self.sent + size) / self.config.rate
+        arrivals = self.workload.next_timed(size)
+        if not arrivals:  # a finite defined workload has ended
+            self.stop_event.set()
+            return
+        due = self._due(started, arrivals[-1].at_s, self.sent + len(arrivals))
+        if due is not None:
             self.stop_event.wait(max(0.0, due - time.monotonic()))
+        requests = [arrival.request for arrival in arrivals]
         self.network.pay_many(requests, concurrency=self.config.concurrency, on_result=self._record)
         self.sent += len(requests)
+
+    def _due(self, started: float, at_s: float, count: int) -> float | None:
+        """When a batch whose last payment arrives at ``at_s`` may go (None: at once).
+
+        A batch waits for its last payment's arrival, so no payment goes early.
+        """
+        if self.config.rate is not None:
+            return started + count / self.config.rate
+        if math.isinf(self.config.speed):
+            return None
+        return started + at_s / self.config.speed
 
     def _after_batch(self, size: int) -> None:
         every = self.config.rebalance_every

@@ -16,7 +16,7 @@ from websockets.exceptions import InvalidStatus
 import lngym  # noqa: F401  (registers the ids)
 from lngym.bridge import check_bind
 from lngym.errors import LngymError
-from lngym.network.base import PaymentResult
+from lngym.network.base import PaymentRequest, PaymentResult
 from lngym.network.sim import Sim
 
 SUGGESTION = {"from_node": "lnd-alice", "to_node": "lnd-bob", "amount": 100_000}
@@ -138,9 +138,9 @@ def test_oversized_and_binary_frames_get_an_error_and_the_connection_stays(serve
 class SlowSim(Sim):
     """The twin with a payment as slow as a live one, to make a step take a while."""
 
-    def pay(self, *args: object, **kwargs: object) -> PaymentResult:
+    def _pay(self, request: PaymentRequest, keysend: bool, fee_limit_sat: int) -> PaymentResult:
         time.sleep(0.1)
-        return super().pay(*args, **kwargs)  # type: ignore[arg-type]
+        return super()._pay(request, keysend, fee_limit_sat)
 
 
 def test_a_slow_step_in_the_worker_thread_leaves_the_server_responsive() -> None:

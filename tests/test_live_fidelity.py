@@ -7,7 +7,7 @@ import pytest
 
 from lngym.network.native import NativeNetwork
 from lngym.network.sim import Sim
-from lngym.network.sim.fidelity import Replay, summarise
+from lngym.fidelity import Replay, summarise
 from lngym.policies import BaselineRebalancer
 from lngym.traffic import Workload
 

@@ -94,7 +94,7 @@ def test_sigkill_of_simulate_keeps_every_finished_row(network: NativeNetwork, tm
     time.sleep(1)  # so that the fixture's reset payments fall before `since`
     since = int(time.time())
     child = subprocess.Popen(
-        [sys.executable, "-m", "lngym.cli.main", "simulate", "--payments", "400", "--seed", "1",
+        [sys.executable, "-m", "lngym.cli.main", "simulate", "--payments", "400", "--seed", "1", "--speed", "max",
          "--csv", str(csv_path), "--concurrency", "4"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
@@ -110,7 +110,7 @@ def test_sigkill_of_simulate_keeps_every_finished_row(network: NativeNetwork, tm
     # most the four that were in flight when the simulator died.
     time.sleep(1)
     settled = sum(
-        p.status == 2 for node in network.lnd.values() for p in node.client.list_payments(since)
+        p.status == 2 for node in network.cluster.lnd.values() for p in node.client.list_payments(since)
     )
     recorded = sum(row["success"] == "true" for row in rows)
     assert recorded <= settled <= recorded + 4
@@ -120,7 +120,7 @@ def test_simulate_writes_one_row_per_payment(network: NativeNetwork, tmp_path: P
     csv_path = tmp_path / "sim.csv"
     env = dict(os.environ, LNGYM_HOME=str(network.home))
     result = subprocess.run(
-        [sys.executable, "-m", "lngym.cli.main", "simulate", "--payments", "60", "--seed", "1",
+        [sys.executable, "-m", "lngym.cli.main", "simulate", "--payments", "60", "--seed", "1", "--speed", "max",
          "--csv", str(csv_path), "--rebalance-every", "20"],
         env=env, capture_output=True, text=True, timeout=300,
     )

@@ -19,7 +19,7 @@ from lngym.recorder import DEFAULT_PATH, HEADER, CsvRecorder, read_rows
 
 COLUMNS = (
     "timestamp,sender,receiver,amount_sat,fee_sat,success,failure_reason,route,hops,attempts,"
-    "duration_ms,description,kind"
+    "duration_ms,description,kind,failure_detail"
 )
 
 
@@ -45,7 +45,8 @@ def test_rows_have_the_architecture_columns_and_wire_names(tmp_path: Path) -> No
     with CsvRecorder(tmp_path / "log.csv") as recorder:
         recorder.record(result())
         recorder.record(result(success=False, fee_msat=0, route=(), attempts=3,
-                               failure_reason="no route", kind=REBALANCE))
+                               failure_reason="no_route", kind=REBALANCE,
+                               failure_detail="last attempt: temporary channel failure at bob"))
     assert (tmp_path / "log.csv").read_text().splitlines()[0] == COLUMNS
     ok, failed = read_rows(tmp_path / "log.csv")
     assert ok == {
@@ -62,9 +63,11 @@ def test_rows_have_the_architecture_columns_and_wire_names(tmp_path: Path) -> No
         "duration_ms": "42.2",
         "description": "Coffee purchase",
         "kind": "payment",
+        "failure_detail": "",
     }
     assert (failed["success"], failed["fee_sat"], failed["route"], failed["hops"]) == ("false", "0", "", "0")
-    assert (failed["failure_reason"], failed["attempts"], failed["kind"]) == ("no route", "3", "rebalance")
+    assert (failed["failure_reason"], failed["attempts"], failed["kind"]) == ("no_route", "3", "rebalance")
+    assert failed["failure_detail"] == "last attempt: temporary channel failure at bob"
 
 
 def test_default_file_is_in_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

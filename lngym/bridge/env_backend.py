@@ -6,8 +6,8 @@ hostile frames keep being answered while it runs. The in-process twin runs on
 the loop itself by default: its step never waits on I/O and takes a fraction
 of a millisecond, less than the hand-over to a thread and back would cost
 (``threaded=True`` forces the worker). Every payment and rebalance the env
-makes is published as a ``transaction`` (the env's network is wrapped in
-``ObservedNetwork``), and every reset and step ends with a ``channel_update``.
+makes is published as a ``transaction`` (the bridge observes the env's
+network), and every reset and step ends with a ``channel_update``.
 A step's messages are handed to the event loop together when it ends, in
 order and before its ``step_result``: one wake-up of the loop per step instead
 of one per payment, which keeps the bridge's cost per step low.
@@ -16,7 +16,7 @@ of one per payment, which keeps the bridge's cost per step low.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, cast
@@ -40,62 +40,7 @@ from lngym.bridge.validation import (
 )
 from lngym.envs import actions
 from lngym.envs.lightning_env import LightningEnv
-from lngym.network.base import (
-    Network,
-    NodeInfo,
-    PaymentRequest,
-    PaymentResult,
-    RebalanceSuggestion,
-    Snapshot,
-)
-
-
-class ObservedNetwork(Network):
-    """The env's network, unchanged, except that each finished payment is reported."""
-
-    def __init__(self, inner: Network, on_result: Callable[[PaymentResult], None]) -> None:
-        super().__init__(inner.scenario)
-        self.inner = inner
-        self._on_result = on_result
-
-    def __getattr__(self, name: str) -> Any:
-        """Backend extras (e.g. the twin's fast ``balance_ratios``) pass straight through."""
-        return getattr(self.inner, name)
-
-    def start(self) -> None:
-        self.inner.start()
-
-    def stop(self) -> None:
-        self.inner.stop()
-
-    def nodes(self) -> list[NodeInfo]:
-        return self.inner.nodes()
-
-    def snapshot(self) -> Snapshot:
-        return self.inner.snapshot()
-
-    def reset_balances(self, hard: bool = False) -> Snapshot:
-        return self.inner.reset_balances(hard)
-
-    def pay(self, sender: str, receiver: str, amount_sat: int, description: str = "",
-            keysend: bool = False, fee_limit_sat: int | None = None) -> PaymentResult:
-        result = self.inner.pay(sender, receiver, amount_sat, description, keysend, fee_limit_sat)
-        self._on_result(result)
-        return result
-
-    def pay_many(self, requests: Sequence[PaymentRequest], concurrency: int = 8, keysend: bool = False,
-                 on_result: Callable[[PaymentResult], None] | None = None) -> list[PaymentResult]:
-        def both(result: PaymentResult) -> None:
-            self._on_result(result)
-            if on_result is not None:
-                on_result(result)
-
-        return self.inner.pay_many(requests, concurrency, keysend, both)
-
-    def rebalance(self, from_node: str, to_node: str, amount_sat: int, max_fee_sat: int) -> PaymentResult:
-        result = self.inner.rebalance(from_node, to_node, amount_sat, max_fee_sat)
-        self._on_result(result)
-        return result
+from lngym.network.base import Network, NodeInfo, PaymentResult, RebalanceSuggestion
 
 
 class EnvBackend:
@@ -119,7 +64,8 @@ class EnvBackend:
         self.episode = "none"  # none | running | ended
         self._outbox: list[dict[str, Any]] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lngym-env")
-        self.threaded = self.base.config["backend"] != "sim" if threaded is None else threaded
+        self._threaded = threaded
+        self.threaded = True  # until prepare() knows what kind of network the env has
 
     def prepare(self) -> None:
         """Start the env's network (a first reset) and learn the pubkeys, before clients connect."""
@@ -128,8 +74,12 @@ class EnvBackend:
     def _warm_up(self) -> None:
         self.env.reset()
         assert self.base.network is not None  # reset() creates it
-        self.network = ObservedNetwork(self.base.network, self._publish_result)
-        self.base.network = self.network
+        self.network = self.base.network
+        self.network.add_observer(self._publish_result)
+        if self._threaded is None:
+            self.threaded = not self.network.in_process
+        else:
+            self.threaded = self._threaded
         self.node_infos = self.network.nodes()
         self.pubkeys = {node.name: node.pubkey for node in self.node_infos}
 

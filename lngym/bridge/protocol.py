@@ -70,6 +70,7 @@ def transaction_message(result: PaymentResult) -> dict[str, Any]:
             "route": [wire_name(node) for node in result.route],
             "duration": round(result.duration_ms, 3),
             "failure_reason": result.failure_reason,
+            "failure_detail": result.failure_detail,
             "attempts": result.attempts,
             "kind": result.kind,
             "timestamp": result.timestamp,

@@ -139,6 +139,7 @@ class SuggestionRelay:
             "fee": result.fee_sat,
             "route": [wire_name(node) for node in result.route],
             "failure_reason": result.failure_reason,
+            "failure_detail": result.failure_detail,
             "balances_before": _balances(before, index),
             "balances_after": _balances(after, index),
         }

@@ -19,16 +19,18 @@ from lngym.bridge import (
 from lngym.bridge.publisher import DEFAULT_QUEUE_SIZE
 from lngym.bridge.server import ServerThread
 from lngym.envs.registration import ENV_IDS
+from lngym.errors import SettingError
 from lngym.network.base import Network
 
 #: Env settings with their own flag; any other goes through ``--set KEY=VALUE``.
 ENV_FLAGS = ("payments_per_step", "max_episode_steps", "fee_weight", "action_type", "observation_type", "csv")
 
 
-def register(commands: Any) -> None:
+def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     """Add ``bridge`` to the ``lngym`` parser."""
     sub = commands.add_parser(
-        "bridge", help="serve a Gymnasium env over WebSocket (reset/step for agents in any language)",
+        "bridge", parents=[parent],
+        help="serve a Gymnasium env over WebSocket (reset/step for agents in any language)",
         description="serve a Gymnasium env over WebSocket: hello, spaces, reset, step; "
                     "transaction and channel_update to every client")
     sub.set_defaults(run=cmd_bridge)
@@ -88,13 +90,13 @@ def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     if args.env == "LightningTestnet-v0" and home:
         kwargs["home"] = home  # attach to that network; without a home the env starts its own
     for key in ENV_FLAGS:
-        value = getattr(args, key)
+        value = vars(args)[key]
         if value is not None:
             kwargs[key] = value
     for item in args.set:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise SystemExit(f"lngym bridge: --set expects KEY=VALUE, got {item!r}")
+            raise SettingError(f"--set expects KEY=VALUE, got {item!r}")
         try:
             kwargs[key.replace("-", "_")] = json.loads(raw)
         except json.JSONDecodeError:

@@ -14,17 +14,18 @@ from rich.table import Table
 
 from lngym.errors import NetworkStateError
 from lngym.install import install
+from lngym.network import ManagedNetwork, make
 from lngym.network.check import run_check
-from lngym.network.native import NativeNetwork
+from lngym.paths import default_home
 
 console = Console()
 
 
-def register(commands: Any) -> None:
+def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     """Add the lifecycle subcommands to the ``lngym`` parser."""
 
     def add(name: str, run: Any, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[parent])
         sub.set_defaults(run=run)
         return sub
 
@@ -49,12 +50,14 @@ def register(commands: Any) -> None:
     add("clean", cmd_clean, "stop the network and delete its home directory")
 
 
-def network_for(args: argparse.Namespace, scenario: str | None = None) -> NativeNetwork:
+def network_for(args: argparse.Namespace, scenario: str | None = None) -> ManagedNetwork:
     """The network under ``--home`` (or LNGYM_HOME, or the default)."""
-    return NativeNetwork(scenario, home=args.home, tmpfs=getattr(args, "tmpfs", False))
+    network = make("native", scenario, home=args.home or default_home(), tmpfs=vars(args).get("tmpfs", False))
+    assert isinstance(network, ManagedNetwork)  # the native backend runs processes
+    return network
 
 
-def running_network(args: argparse.Namespace) -> NativeNetwork:
+def running_network(args: argparse.Namespace) -> ManagedNetwork:
     """The network under home, attached; a clear error if nothing runs there."""
     network = network_for(args)
     network.attach()
@@ -147,7 +150,7 @@ def cmd_lncli(args: argparse.Namespace) -> int:
 
 def cmd_logs(args: argparse.Namespace) -> int:
     network = network_for(args)
-    if network.state is None:
+    if not network.has_state():
         raise NetworkStateError(f"no network in {network.home}; start one with `lngym up`")
     path = network.log_path(args.node)
     with open(path, errors="replace") as log:
@@ -173,7 +176,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
 
 def cmd_down(args: argparse.Namespace) -> int:
     network = network_for(args)
-    if not network.is_running() and not network.strays():
+    if not network.is_running() and not network.has_strays():
         console.print(f"no network is running in {network.home}")
         return 0
     network.down()

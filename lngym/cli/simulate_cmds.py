@@ -4,6 +4,7 @@ rebalance-channels.sh), rendered with rich."""
 from __future__ import annotations
 
 import argparse
+import math
 import threading
 from typing import Any
 
@@ -20,6 +21,8 @@ from rich.table import Table
 
 from lngym.cli import bridge_cmds
 from lngym.cli.network_cmds import balance_table, running_network
+from lngym.errors import SettingError
+from lngym.network import BACKENDS, Network, make
 from lngym.policies import BaselineRebalancer
 from lngym.recorder import DEFAULT_PATH, CsvRecorder
 from lngym.simulation import Simulation, SimulationConfig
@@ -28,15 +31,20 @@ from lngym.stats import StatsSummary
 console = Console()
 
 
-def register(commands: Any) -> None:
+def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     """Add ``simulate`` and ``rebalance`` to the ``lngym`` parser."""
-    sub = commands.add_parser("simulate", help="send the scenario's seeded payment workload",
+    sub = commands.add_parser("simulate", help="send the scenario's seeded payment workload", parents=[parent],
                               description="send the scenario's seeded payment workload and log it to CSV")
     sub.set_defaults(run=cmd_simulate)
+    add_backend_args(sub)
     limit = sub.add_mutually_exclusive_group()
     limit.add_argument("--payments", type=_positive_int, help="stop after N payments")
-    limit.add_argument("--duration", type=float, help="stop after S seconds")
-    sub.add_argument("--rate", type=float, default=0.0, help="payments per second (default: as fast as possible)")
+    limit.add_argument("--duration", type=_positive_float, help="stop after S seconds")
+    sub.add_argument("--speed", type=_speed, default=None,
+                     help="run the workload's clock X times faster; 'max' sends as fast as the network goes "
+                          "(default: 1 on live nodes, max on the sim backend)")
+    sub.add_argument("--rate", type=_positive_float, default=None,
+                     help="send R payments per second instead of at the workload's own arrivals")
     sub.add_argument("--concurrency", type=_positive_int, default=4, help="payments in flight (default 4)")
     sub.add_argument("--rebalance-every", type=int, default=0, metavar="N",
                      help="run the baseline rebalancer every N payments; 0 disables it (default)")
@@ -46,8 +54,10 @@ def register(commands: Any) -> None:
                      help="publish the run over WebSocket and apply the rebalance suggestions clients send")
     bridge_cmds.add_server_args(sub, suggestions=True)
 
-    sub = commands.add_parser("rebalance", help="baseline rebalancer: move every channel toward a target split")
+    sub = commands.add_parser("rebalance", help="baseline rebalancer: move every channel toward a target split",
+                              parents=[parent])
     sub.set_defaults(run=cmd_rebalance)
+    add_backend_args(sub)
     sub.add_argument("--target", type=float, default=0.5, help="desired share on the a side (default 0.5)")
     sub.add_argument("--threshold", type=float, default=0.2, help="only channels further off than this (default 0.2)")
     sub.add_argument("--max-fee-ppm", type=int, default=1000, help="fee cap per rebalance, ppm of its amount")
@@ -55,11 +65,48 @@ def register(commands: Any) -> None:
     sub.add_argument("--csv", default=None, help="also log the rebalances to this CSV")
 
 
+def add_backend_args(parser: argparse.ArgumentParser) -> None:
+    """``--backend`` and ``--scenario``: live nodes under home, or the twin built from a scenario."""
+    parser.add_argument("--backend", choices=BACKENDS, default="native",
+                        help="native: the network running under home (default); "
+                             "sim: the in-process twin of --scenario, no LND needed")
+    parser.add_argument("--scenario", default=None,
+                        help="sim backend: scenario name in envs/ or a .toml path (default: seed)")
+
+
+def network_of(args: argparse.Namespace) -> Network:
+    """The network a simulate or rebalance run works on, started."""
+    if args.backend == "native":
+        if args.scenario is not None:
+            raise SettingError("--scenario applies to --backend sim; live nodes run the scenario they were started with")
+        return running_network(args)
+    network = make(args.backend, args.scenario)
+    network.start()
+    return network
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
     return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    return value
+
+
+def _speed(text: str) -> float:
+    return math.inf if text == "max" else _positive_float(text)
 
 
 def stats_table(summary: StatsSummary) -> Table:
@@ -82,9 +129,11 @@ def stats_table(summary: StatsSummary) -> Table:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     if args.rebalance_every < 0:
-        raise SystemExit("lngym simulate: --rebalance-every must be 0 or more")
-    network = running_network(args)
-    config = SimulationConfig(payments=args.payments, duration_s=args.duration, rate=args.rate,
+        raise SettingError("--rebalance-every must be 0 or more")
+    network = network_of(args)
+    # The twin has no wall clock of its own: unless asked, it runs on virtual time.
+    speed = args.speed if args.speed is not None else (math.inf if network.in_process else 1.0)
+    config = SimulationConfig(payments=args.payments, duration_s=args.duration, rate=args.rate, speed=speed,
                               concurrency=args.concurrency, rebalance_every=args.rebalance_every,
                               seed=args.seed)
     relay, bridge = None, None
@@ -100,7 +149,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_simulation(args: argparse.Namespace, network: Any, config: SimulationConfig, relay: Any) -> None:
+def _run_simulation(args: argparse.Namespace, network: Network, config: SimulationConfig, relay: Any) -> None:
     """Run with live statistics until done or Ctrl-C; every finished row is in the CSV."""
     with CsvRecorder(args.csv) as recorder:
         if recorder.notice:
@@ -135,7 +184,7 @@ def _run_simulation(args: argparse.Namespace, network: Any, config: SimulationCo
 
 
 def cmd_rebalance(args: argparse.Namespace) -> int:
-    network = running_network(args)
+    network = network_of(args)
     policy = BaselineRebalancer(target=args.target, threshold=args.threshold, max_fee_ppm=args.max_fee_ppm)
     before = network.snapshot()
     suggestions = policy.suggest(before, network.scenario)

@@ -12,7 +12,8 @@ from gymnasium import spaces
 
 from lngym.envs import actions, render
 from lngym.envs.config import merge_config
-from lngym.errors import ScenarioError
+from lngym.errors import NetworkStateError, ScenarioError
+from lngym.network import make as make_network
 from lngym.network.base import Network, PaymentResult, RebalanceSuggestion
 from lngym.scenario import Scenario, load_scenario
 
@@ -85,7 +86,6 @@ class LightningEnv(gym.Env):
         self._given_network = network
         self.network: Network | None = network if isinstance(network, Network) else None
         self._owns_network = False
-        self._started = False
         self.action_space = self._make_action_space()
         self.observation_space = self._make_observation_space()
         self._workload: Any = None
@@ -122,7 +122,7 @@ class LightningEnv(gym.Env):
         """Restore the initial balances exactly and restart the workload from a seed."""
         super().reset(seed=seed)
         network = self._ensure_network()
-        network.reset_balances()
+        hard_reset = self._reset_network(network)
         workload_seed = int(self.np_random.integers(0, 2**63 - 1))
         if self._workload is None:
             from lngym.traffic import Workload
@@ -134,6 +134,8 @@ class LightningEnv(gym.Env):
         self._pair_tried[:] = 0.0
         self._steps = 0
         self._last_info = {"workload_seed": workload_seed}
+        if hard_reset:
+            self._last_info["hard_reset"] = True
         return self._observation(), dict(self._last_info)
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
@@ -167,9 +169,8 @@ class LightningEnv(gym.Env):
         if self._recorder is not None:
             self._recorder.close()
             self._recorder = None
-        if self._owns_network and self.network is not None and self._started:
+        if self._owns_network and self.network is not None and self.network.is_started():
             self.network.stop()
-            self._started = False
         super().close()
 
     # -- internals ------------------------------------------------------------------------
@@ -179,9 +180,8 @@ class LightningEnv(gym.Env):
             factory = self._given_network if callable(self._given_network) else self._default_factory
             self.network = factory(self.scenario)
             self._owns_network = True
-        if self._owns_network and not self._started:
+        if self._owns_network and not self.network.is_started():
             self.network.start()
-            self._started = True
         if self.config["csv"] and self._recorder is None:
             from lngym.recorder import CsvRecorder
 
@@ -189,18 +189,29 @@ class LightningEnv(gym.Env):
         return self.network
 
     def _default_factory(self, scenario: Scenario) -> Network:
-        """A network of the configured backend for ``scenario``."""
-        if self.config["backend"] == "native":
-            from lngym.network.native import NativeNetwork, temporary_home
+        """A network of the configured backend for ``scenario``.
 
-            # home= attaches to a network left running by `lngym up`; without it the
-            # env launches its own in a fresh temporary home (stopped on close()).
-            if self.config["home"]:
-                return NativeNetwork(scenario, home=self.config["home"])
-            return NativeNetwork(scenario, home=temporary_home(), ephemeral=True)
-        from lngym.network.sim import Sim
+        With ``home`` a process backend attaches to the network ``lngym up`` left
+        running there; without, it launches its own in a temporary home that
+        ``close()`` deletes.
+        """
+        return make_network(self.config["backend"], scenario, home=self.config["home"])
 
-        return Sim(scenario)
+    def _reset_network(self, network: Network) -> bool:
+        """Soft-reset the balances; True if the env had to rebuild a network it owns.
+
+        A network someone else started is never rebuilt behind their back: its
+        failed reset raises. One the env launched itself is rebuilt (new node
+        identities), which ``info["hard_reset"]`` reports.
+        """
+        try:
+            network.reset_balances()
+            return False
+        except NetworkStateError:
+            if not self._owns_network:
+                raise
+        network.reset_balances(hard=True)
+        return True
 
     def _suggestions(self, action: Any) -> list[RebalanceSuggestion]:
         """The rebalances an action asks for (through the shared mapping in ``actions``)."""
@@ -260,10 +271,7 @@ class LightningEnv(gym.Env):
 
     def _ratios(self) -> np.ndarray:
         assert self.network is not None
-        fast = getattr(self.network, "balance_ratios", None)
-        if fast is not None:
-            return np.asarray(fast(), dtype=np.float64)
-        return np.array([c.ratio_a for c in self.network.snapshot().channels], dtype=np.float64)
+        return self.network.balance_ratios()
 
     def _observation(self) -> Any:
         balances = np.clip(self._ratios(), 0.0, 1.0).astype(np.float32)

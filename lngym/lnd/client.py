@@ -22,21 +22,6 @@ PAYMENT_GRACE = 10.0
 # LND's gRPC messages can be large (DescribeGraph of a big network).
 _MAX_MESSAGE = 200 * 1024 * 1024
 
-FAILURE_REASONS = {
-    0: "",
-    1: "timeout",
-    2: "no route",
-    3: "error",
-    4: "incorrect payment details",
-    5: "insufficient balance",
-    6: "canceled",
-}
-
-
-def failure_reason_text(reason: int) -> str:
-    """LND's PaymentFailureReason in words ('no route', 'insufficient balance', ...)."""
-    return FAILURE_REASONS.get(reason, f"unknown failure {reason}")
-
 
 def htlc_failure_text(code: int) -> str:
     """An HTLC failure code in words, e.g. 'temporary channel failure'."""
@@ -75,7 +60,7 @@ class LndClient:
         try:
             return getattr(stub, method)(request, timeout=timeout)
         except grpc.RpcError as exc:
-            raise NodeError(f"{self.name}: {method} failed: {_describe(exc)}") from None
+            raise NodeError(f"{self.name}: {method} failed: {_describe(exc)}", self.name, _unreachable(exc)) from None
 
     # -- node state -------------------------------------------------------------------
     def get_state(self) -> str:
@@ -172,10 +157,10 @@ class LndClient:
                 if update.status in (lightning_pb2.Payment.SUCCEEDED, lightning_pb2.Payment.FAILED):
                     break
             if final is None:
-                raise NodeError(f"{self.name}: SendPaymentV2 ended without a payment status")
+                raise NodeError(f"{self.name}: SendPaymentV2 ended without a payment status", self.name)
             return final
         except grpc.RpcError as exc:
-            raise NodeError(f"{self.name}: SendPaymentV2 failed: {_describe(exc)}") from None
+            raise NodeError(f"{self.name}: SendPaymentV2 failed: {_describe(exc)}", self.name, _unreachable(exc)) from None
 
     def list_payments(self, since_unix: int = 0) -> list[Any]:
         """Outgoing payments created at or after ``since_unix`` (all of them by default)."""
@@ -187,6 +172,12 @@ class LndClient:
     def reset_mission_control(self) -> None:
         """Forget past payment failures, so resets give the router a clean slate."""
         self._call(self.router, "ResetMissionControl", router_pb2.ResetMissionControlRequest())
+
+
+def _unreachable(exc: grpc.RpcError) -> bool:
+    """Whether the node did not answer at all (down, or not before the deadline)."""
+    code = exc.code() if hasattr(exc, "code") else None
+    return code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
 def _describe(exc: grpc.RpcError) -> str:

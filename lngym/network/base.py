@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import abc
 import time
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from lngym.errors import InvalidAmountError
+import numpy as np
+
+from lngym.errors import InvalidPaymentError, NotRunningError
+from lngym.network import limits, validation
 from lngym.scenario import Scenario
 
 PAYMENT = "payment"
@@ -101,6 +105,9 @@ class PaymentResult:
     description: str = ""
     kind: str = PAYMENT
     timestamp: float = field(default_factory=time.time)
+    #: Words behind ``failure_reason`` (a stable category from ``lngym.network.failures``):
+    #: where the last attempt failed, or the RPC error, with whatever varies per call.
+    failure_detail: str = ""
 
     @property
     def fee_sat(self) -> float:
@@ -133,13 +140,18 @@ class PaymentRequest:
 
 @dataclass(frozen=True)
 class DirectedPolicy:
-    """The routing policy a node announces for forwarding out of one channel."""
+    """The routing policy a node announces for forwarding out of one channel.
 
-    base_fee_msat: int
-    fee_rate_ppm: int
-    time_lock_delta: int
-    min_htlc_msat: int
-    max_htlc_msat: int
+    One type for every backend: the native backend reads it from LND's graph,
+    the twin routes with it, so a twin built from a live network takes the
+    live policies as they are.
+    """
+
+    base_fee_msat: int = 1_000
+    fee_rate_ppm: int = 1
+    time_lock_delta: int = 80
+    min_htlc_msat: int = 1_000
+    max_htlc_msat: int | None = None  # None: the backend's default share of the capacity
 
 
 @dataclass(frozen=True)
@@ -156,12 +168,28 @@ class RebalanceSuggestion:
     confidence: float = 1.0
 
 
+
+ResultObserver = Callable[[PaymentResult], None]
+
+
 class Network(abc.ABC):
-    """A Lightning network of named nodes that can pay, rebalance and be reset."""
+    """A Lightning network of named nodes that can pay, rebalance and be reset.
+
+    The public calls validate their arguments here, once, then hand a checked
+    call to the backend's ``_pay`` / ``_rebalance`` / ...: the same bad call
+    raises the same error on every backend and changes nothing. Observers
+    (``add_observer``) see every result as it ends, whoever made the call.
+    """
+
+    #: True for a network that lives in this process (the twin): its calls never
+    #: wait on I/O, so callers such as the bridge need not hand them to a thread.
+    in_process = False
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
+        self._observers: list[ResultObserver] = []
 
+    # -- what each backend provides ------------------------------------------------------
     @abc.abstractmethod
     def start(self) -> None:
         """Bring the network up (or attach to it) so that every channel is usable."""
@@ -171,14 +199,52 @@ class Network(abc.ABC):
         """Stop what this object started; attaching objects leave the network running."""
 
     @abc.abstractmethod
+    def is_started(self) -> bool:
+        """Whether ``start()`` was called and ``stop()`` not since (no RPC)."""
+
+    @abc.abstractmethod
     def nodes(self) -> list[NodeInfo]:
         """The nodes, with liveness as currently known."""
 
     @abc.abstractmethod
-    def snapshot(self) -> Snapshot:
-        """Channel states in scenario order."""
+    def _snapshot(self) -> Snapshot:
+        """Channel states in scenario order (the network is started)."""
 
     @abc.abstractmethod
+    def _policies(self) -> dict[tuple[str, str], DirectedPolicy]:
+        """Each direction's policy keyed (from, to) (the network is started)."""
+
+    @abc.abstractmethod
+    def _pay(self, request: PaymentRequest, keysend: bool, fee_limit_sat: int) -> PaymentResult:
+        """Send one checked payment; a failed payment is a result, never an exception."""
+
+    @abc.abstractmethod
+    def _rebalance(self, from_node: str, to_node: str, channel: int, amount_sat: int, max_fee_sat: int) -> PaymentResult:
+        """Circular payment of ``from_node`` out through scenario channel ``channel``."""
+
+    @abc.abstractmethod
+    def _reset_balances(self, hard: bool) -> Snapshot:
+        """Restore every channel's initial split (see ``reset_balances``)."""
+
+    # -- the interface --------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """Channel states in scenario order."""
+        self._require_started("snapshot")
+        return self._snapshot()
+
+    def balance_ratios(self) -> np.ndarray:
+        """Share of each channel's capacity on its ``a`` side, in scenario order."""
+        return np.array([c.ratio_a for c in self.snapshot().channels], dtype=np.float64)
+
+    def policies(self) -> dict[tuple[str, str], DirectedPolicy]:
+        """Each direction's routing policy, keyed (from, to)."""
+        self._require_started("policies")
+        return self._policies()
+
+    def down_nodes(self) -> list[str]:
+        """Nodes known to be down right now (cheap: no RPC); none by default."""
+        return []
+
     def pay(
         self,
         sender: str,
@@ -188,51 +254,111 @@ class Network(abc.ABC):
         keysend: bool = False,
         fee_limit_sat: int | None = None,
     ) -> PaymentResult:
-        """Send one payment and wait for its outcome; never raises for a failed payment."""
+        """Send one payment and wait for its outcome; never raises for a failed payment.
 
-    @abc.abstractmethod
-    def rebalance(
-        self, from_node: str, to_node: str, amount_sat: int, max_fee_sat: int
-    ) -> PaymentResult:
-        """Shift ``amount_sat`` in the from–to channel towards ``to_node`` by a circular payment."""
-
-    @abc.abstractmethod
-    def reset_balances(self, hard: bool = False) -> Snapshot:
-        """Put every channel back to its initial split; ``hard`` rebuilds from scratch."""
-
-    def down_nodes(self) -> list[str]:
-        """Nodes known to be down right now (cheap: no RPC); none by default."""
-        return []
+        ``fee_limit_sat`` defaults to ``limits.default_fee_limit_sat(amount_sat)``.
+        """
+        request, limit = self._checked_payment("pay", sender, receiver, amount_sat, description, fee_limit_sat)
+        self._require_started("pay")
+        return self._report(self._pay(request, keysend, limit))
 
     def pay_many(
         self,
         requests: Sequence[PaymentRequest],
         concurrency: int = 8,
         keysend: bool = False,
-        on_result: Callable[[PaymentResult], None] | None = None,
+        on_result: ResultObserver | None = None,
     ) -> list[PaymentResult]:
         """Send a batch with at most ``concurrency`` in flight; results in request order.
 
-        ``on_result`` is called as each payment ends (from a worker thread), so a
-        recorder can write the row at once rather than when the batch is done.
+        Every request is checked before the first is sent, so a bad one changes
+        nothing. ``on_result`` is called as each payment ends (from a worker
+        thread on backends that overlap payments), so a recorder can write the
+        row at once rather than when the batch is done.
         """
+        checked = [
+            self._checked_payment("pay_many", r.sender, r.receiver, r.amount_sat, r.description, None)
+            for r in requests
+        ]
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidPaymentError(f"pay_many: concurrency must be a whole number of 1 or more, got {concurrency!r}")
+        self._require_started("pay_many")
 
-        def one(request: PaymentRequest) -> PaymentResult:
-            result = self.pay(
-                request.sender,
-                request.receiver,
-                request.amount_sat,
-                description=request.description,
-                keysend=keysend,
-            )
+        def one(item: tuple[PaymentRequest, int]) -> PaymentResult:
+            result = self._report(self._pay(item[0], keysend, item[1]))
             if on_result is not None:
                 on_result(result)
             return result
 
-        if concurrency <= 1 or len(requests) <= 1:
-            return [one(r) for r in requests]
-        with ThreadPoolExecutor(max_workers=min(concurrency, len(requests))) as pool:
-            return list(pool.map(one, requests))
+        return self._run_batch(checked, concurrency, one)
+
+    def rebalance(self, from_node: str, to_node: str, amount_sat: int, max_fee_sat: int) -> PaymentResult:
+        """Shift ``amount_sat`` in the from–to channel towards ``to_node`` by a circular
+        self-payment of ``from_node`` that comes back through another of its channels."""
+        call = "rebalance"
+        from_node = validation.node_name(self.scenario, call, from_node)
+        to_node = validation.node_name(self.scenario, call, to_node)
+        channel = validation.channel_between(self.scenario, call, from_node, to_node)
+        validation.amount(call, amount_sat)
+        validation.within_capacity(call, amount_sat, self.scenario.channels[channel].capacity_sat, from_node, to_node)
+        validation.fee_cap(call, max_fee_sat, "max_fee_sat")
+        self._require_started(call)
+        return self._report(self._rebalance(from_node, to_node, channel, amount_sat, max_fee_sat))
+
+    def reset_balances(self, hard: bool = False) -> Snapshot:
+        """Put every channel back to its initial split exactly.
+
+        A soft reset (the default) moves funds inside each channel and raises
+        ``NetworkStateError`` with the reason if it cannot finish; it never
+        rebuilds the network. ``hard=True`` is the caller's explicit choice to
+        rebuild from scratch, where the backend can (new node identities live).
+        """
+        self._require_started("reset_balances")
+        return self._reset_balances(hard)
+
+    def add_observer(self, observer: ResultObserver) -> None:
+        """Call ``observer`` with every payment and rebalance result as it ends."""
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: ResultObserver) -> None:
+        """Stop calling ``observer``; unknown observers are ignored."""
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    # -- shared machinery -----------------------------------------------------------------
+    def _checked_payment(
+        self, call: str, sender: Any, receiver: Any, amount_sat: Any, description: str, fee_limit_sat: Any
+    ) -> tuple[PaymentRequest, int]:
+        sender = validation.node_name(self.scenario, call, sender)
+        receiver = validation.node_name(self.scenario, call, receiver)
+        validation.distinct(call, sender, receiver)
+        validation.amount(call, amount_sat)
+        if fee_limit_sat is None:
+            fee_limit_sat = limits.default_fee_limit_sat(amount_sat)
+        validation.fee_cap(call, fee_limit_sat, "fee_limit_sat")
+        return PaymentRequest(sender, receiver, amount_sat, description), fee_limit_sat
+
+    def _require_started(self, call: str) -> None:
+        if not self.is_started():
+            raise NotRunningError(f"{call}: the network is not started; call start() first")
+
+    def _report(self, result: PaymentResult) -> PaymentResult:
+        for observer in self._observers:
+            observer(result)
+        return result
+
+    def _run_batch(
+        self,
+        items: list[tuple[PaymentRequest, int]],
+        concurrency: int,
+        one: Callable[[tuple[PaymentRequest, int]], PaymentResult],
+    ) -> list[PaymentResult]:
+        """Run checked payments, overlapping up to ``concurrency``; backends with nothing
+        to overlap (the in-process twin) run them one by one."""
+        if concurrency <= 1 or len(items) <= 1:
+            return [one(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
+            return list(pool.map(one, items))
 
     def __enter__(self) -> "Network":
         self.start()
@@ -242,18 +368,60 @@ class Network(abc.ABC):
         self.stop()
 
 
-def check_amount(amount_sat: Any, what: str = "amount") -> int:
-    """Reject amounts that are not positive whole satoshis, before any RPC is made."""
-    if isinstance(amount_sat, bool) or not isinstance(amount_sat, int) or amount_sat <= 0:
-        raise InvalidAmountError(f"{what} must be a positive whole number of sat, got {amount_sat!r}")
-    return amount_sat
+class ManagedNetwork(Network):
+    """A network whose node processes lngym runs under a home directory.
 
+    The native backend's processes (and, later, containers) have a lifecycle
+    that the CLI drives — up, down, clean, restart one node, read its log —
+    which the in-process twin has no use for. Code that needs it asks for this
+    type, not for a backend by name.
+    """
 
-def check_max_fee(max_fee_sat: Any) -> int:
-    """Reject a rebalance fee cap that is not a whole number of sat, 0 or more."""
-    if isinstance(max_fee_sat, bool) or not isinstance(max_fee_sat, int) or max_fee_sat < 0:
-        raise InvalidAmountError(f"max_fee_sat must be a whole number of 0 or more, got {max_fee_sat!r}")
-    return max_fee_sat
+    home: Path
+
+    @abc.abstractmethod
+    def up(self) -> None:
+        """Launch a fresh network under home (refused if one runs there)."""
+
+    @abc.abstractmethod
+    def attach(self) -> None:
+        """Use the network already running under home, without owning it."""
+
+    @abc.abstractmethod
+    def down(self) -> None:
+        """Stop every process of the network under home, and nothing else."""
+
+    @abc.abstractmethod
+    def clean(self) -> None:
+        """``down()``, then delete the home and the node data."""
+
+    @abc.abstractmethod
+    def is_running(self) -> bool:
+        """Whether a network under home has live processes."""
+
+    @abc.abstractmethod
+    def has_strays(self) -> bool:
+        """Whether processes of an earlier network still use home without being on record."""
+
+    @abc.abstractmethod
+    def has_state(self) -> bool:
+        """Whether a network was ever started under home (its state is on disk)."""
+
+    @abc.abstractmethod
+    def restart_node(self, name: str) -> None:
+        """Restart one node and wait until its channels are active again."""
+
+    @abc.abstractmethod
+    def kill_node(self, name: str) -> None:
+        """Kill one node as a crash would (for failure tests)."""
+
+    @abc.abstractmethod
+    def log_path(self, name: str) -> Path:
+        """Where a node's log is (``btcd`` names the bitcoin node)."""
+
+    @abc.abstractmethod
+    def lncli_argv(self, name: str) -> list[str]:
+        """lncli's command line for one node."""
 
 
 def totals_by_node(snapshot: Snapshot, nodes: Iterable[str]) -> dict[str, int]:

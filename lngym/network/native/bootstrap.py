@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, TypeVar
 
 from lngym.errors import NetworkStateError, NodeError
+from lngym.network import limits
 from lngym.network.native import coinbase
 from lngym.network.native.btcd import Btcd
 from lngym.network.native.lnd_node import LndNode
@@ -34,18 +35,14 @@ FUNDING_MARGIN_SAT = 100_000
 #: Seconds to wait for channels to become active and for gossip to spread.
 CHANNEL_TIMEOUT = 120.0
 
-# LND refuses channels below 20,000 sat; 2^24 - 1 sat is the limit without wumbo.
-MIN_CHANNEL_SAT = 20_000
-MAX_CHANNEL_SAT = 16_777_215
-
 
 def validate_for_lnd(scenario: Scenario) -> None:
     """Reject scenarios LND cannot open before any process starts."""
     for i, channel in enumerate(scenario.channels):
-        if not MIN_CHANNEL_SAT <= channel.capacity_sat <= MAX_CHANNEL_SAT:
+        if not limits.MIN_CHANNEL_SAT <= channel.capacity_sat <= limits.MAX_CHANNEL_SAT:
             raise NetworkStateError(
                 f"{scenario.path or scenario.name}: channels[{i}].capacity: LND opens channels "
-                f"of {MIN_CHANNEL_SAT:,} to {MAX_CHANNEL_SAT:,} sat, got {channel.capacity_sat:,}"
+                f"of {limits.MIN_CHANNEL_SAT:,} to {limits.MAX_CHANNEL_SAT:,} sat, got {channel.capacity_sat:,}"
             )
 
 

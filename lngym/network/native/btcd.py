@@ -100,9 +100,9 @@ class Btcd:
         except urllib.error.HTTPError as exc:
             reply = json.loads(exc.read() or b"{}")
         except (OSError, ValueError) as exc:
-            raise NodeError(f"btcd: {method} failed: {exc}") from None
+            raise NodeError(f"btcd: {method} failed: {exc}", "btcd") from None
         if reply.get("error"):
-            raise NodeError(f"btcd: {method} failed: {reply['error'].get('message', reply['error'])}")
+            raise NodeError(f"btcd: {method} failed: {reply['error'].get('message', reply['error'])}", "btcd")
         return reply.get("result")
 
     def _context(self) -> ssl.SSLContext:

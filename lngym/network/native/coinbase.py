@@ -15,6 +15,7 @@ import hashlib
 import struct
 import time
 
+from lngym.errors import NodeError
 from lngym.network.native.btcd import Btcd
 
 #: Regtest halves the 50 BTC subsidy every 150 blocks.
@@ -46,7 +47,7 @@ def witness_script(btcd: Btcd, address: str) -> bytes:
     """The output script of a segwit ``address``, decoded by btcd (no bech32 code here)."""
     info = btcd.rpc("validateaddress", address)
     if not info.get("isvalid") or not info.get("iswitness"):
-        raise ValueError(f"{address} is not a segwit address btcd accepts")
+        raise NodeError(f"btcd: {address} is not a segwit address btcd accepts", "btcd")
     version, program = info.get("witness_version", 0), bytes.fromhex(info["witness_program"])
     return bytes([0x50 + version if version else 0]) + _push(program)
 
@@ -99,5 +100,5 @@ def mine_to(btcd: Btcd, address: str, blocks: int) -> None:
         header = prefix + struct.pack("<I", nonce)
         rejected = btcd.rpc("submitblock", (header + _varint(1) + tx).hex())
         if rejected:
-            raise RuntimeError(f"btcd rejected block {height}: {rejected}")
+            raise NodeError(f"btcd: submitblock rejected block {height}: {rejected}", "btcd")
         tip_hash = sha256d(header)[::-1].hex()

@@ -1,36 +1,47 @@
-"""The native backend: btcd and one lnd per node as local processes on 127.0.0.1.
+"""The native backend: the Network interface over btcd and lnd processes, via gRPC.
 
-A ``NativeNetwork`` either launches a network under its home (and then owns it:
-``stop()`` stops it) or attaches to one that ``lngym up`` left running there
-(and then ``stop()`` only lets go of it).
+Failed payments are results, not exceptions: a dead node or an RPC error turns
+into ``PaymentResult(success=False, failure_reason=...)`` naming the node, so
+an env step or a simulation never dies of one broken payment. Bad input is
+refused by ``Network`` before anything here runs. The processes themselves —
+ports, state file, lifecycle — belong to ``NativeCluster``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tempfile
+import time
 from pathlib import Path
 
-from lngym.errors import LngymError, NetworkStateError, NodeError
-from lngym.network.base import NodeInfo
+from lngym.errors import NetworkStateError, NodeError
+from lngym.network import failures
+from lngym.network.base import (
+    REBALANCE,
+    ChannelState,
+    DirectedPolicy,
+    ManagedNetwork,
+    NodeInfo,
+    PaymentRequest,
+    PaymentResult,
+    Snapshot,
+)
 from lngym.network.native import bootstrap
-from lngym.network.native.btcd import Btcd, BtcdConfig
-from lngym.network.native.coinbase import burn_address
-from lngym.network.native.lnd_node import LndConfig, LndNode
-from lngym.network.native.operations import NativeOperations
-from lngym.network.native.ports import hand_over, release_ports, reserve_ports
-from lngym.network.native.process import pids_using, stop_pid
-from lngym.network.native.state import STATE_FILE, NetworkState, NodeRecord
-from lngym.paths import default_home, find_binary
-from lngym.scenario import Scenario, load_scenario
+from lngym.network.native.cluster import NativeCluster
+from lngym.network.native.payments import failed_result, keysend_fields, result_from_payment
+from lngym.network.native.snapshot import SnapshotReader
+from lngym.network.native.state import ChannelRecord
+from lngym.scenario import Scenario
 
-TMPFS_ROOT = Path("/dev/shm")
+#: Seconds LND may spend on one payment before it gives up.
+PAYMENT_TIMEOUT_S = 30
+#: Rounds of corrective payments a soft reset tries before giving up.
+RESET_ROUNDS = 3
+#: A rebalance tries this many last hops back to its node, most inbound first.
+REBALANCE_LAST_HOPS = 2
 
 
-class NativeNetwork(NativeOperations):
-    """A regtest network of real btcd and lnd processes."""
+class NativeNetwork(ManagedNetwork):
+    """A regtest network of real btcd and lnd processes under one home."""
 
     def __init__(
         self,
@@ -39,164 +50,71 @@ class NativeNetwork(NativeOperations):
         tmpfs: bool = False,
         ephemeral: bool = False,
     ) -> None:
-        self.home = Path(home) if home is not None else default_home()
-        self.home = self.home.expanduser().resolve()
-        saved = NetworkState.load(self.home)
-        if scenario is None and saved is not None:
-            scenario = saved.scenario_path
-        super().__init__(scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
-        self.tmpfs = tmpfs
-        # An ephemeral network's home is deleted when the network it launched stops.
-        self.ephemeral = ephemeral
-        self.owned = False
-        self.state: NetworkState | None = None
-        self.btcd: Btcd | None = None
-        self.lnd: dict[str, LndNode] = {}
-        self._state_stamp = 0  # mtime of the network.json last adopted
-        if saved is not None:
-            self._adopt(saved)
+        """``ephemeral``: the home is deleted when a network this object launched stops."""
+        self.cluster = NativeCluster(scenario, home=home, tmpfs=tmpfs, ephemeral=ephemeral)
+        super().__init__(self.cluster.scenario)
+        self.home: Path = self.cluster.home
+        self._started = False
+        self._snapshots = SnapshotReader(self.cluster)
 
-    # -- lifecycle ------------------------------------------------------------------------
-    def is_running(self) -> bool:
-        """True if a network saved under this home still has live processes."""
-        saved = NetworkState.load(self.home)
-        if saved is None:
-            return False
-        self._adopt(saved)
-        return any(n.process.is_running() for n in self.lnd.values()) or bool(
-            self.btcd and self.btcd.process.is_running()
-        )
-
-    def strays(self) -> list[int]:
-        """Pids of lnd/btcd processes that use this network's directories but are not on record."""
-        known = {n.process.pid for n in self.lnd.values()} | {self.btcd.process.pid if self.btcd else None}
-        return [pid for d in {self._data_dir, self.home} for pid in pids_using(d) if pid not in known]
-
+    # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
         """Attach to the network running under home, or launch a new one there."""
-        if self.is_running():
-            self.attach()
-        else:
-            self.up()
-
-    def attach(self) -> None:
-        """Use the network already running under home without owning it."""
-        if not self.is_running():
-            raise NetworkStateError(f"no network is running in {self.home}; start one with `lngym up`")
-        assert self.state is not None
-        saved_scenario = load_scenario(self.state.scenario_path)
-        if [(c.a, c.b) for c in saved_scenario.channels] != [(c.a, c.b) for c in self.scenario.channels]:
-            raise NetworkStateError(
-                f"the network in {self.home} runs scenario {saved_scenario.name!r}, "
-                f"not {self.scenario.name!r}"
-            )
-        self.owned = False
-
-    def up(self) -> None:
-        """Launch a fresh network; on any failure stop everything that was started."""
-        if self.is_running():
-            raise NetworkStateError(f"a network is already running in {self.home} (see `lngym status`)")
-        if self.strays():
-            raise NetworkStateError(f"lnd or btcd processes of an earlier network still use {self.home}; "
-                                    "stop them with `lngym down`")
-        bootstrap.validate_for_lnd(self.scenario)
-        for binary in ("lnd", "btcd"):
-            find_binary(binary)
-        self._remove_data()
-        self.state = self._plan()
-        self._build_processes()
-        self.owned = True
-        try:
-            self._launch()
-        except BaseException as exc:
-            tails = self._failure_logs(str(exc))
-            self.down()
-            if isinstance(exc, LngymError):
-                raise type(exc)(
-                    f"{exc}{tails}\nstart failed; every process was stopped. "
-                    f"Node directories are in {self._data_dir}"
-                ) from None
-            raise
-
-    def _failure_logs(self, message: str) -> str:
-        """The last log lines of the node a start failure names (if the message has none)."""
-        if "last log lines" in message:
-            return ""
-        named = [n for n in ("btcd", *self.scenario.nodes) if n in message.split(":")[0].split()]
-        named = named or [n for n in self.scenario.nodes if n in message]
-        if not named:
-            return ""
-        path = self.log_path(named[0])
-        try:
-            lines = path.read_text(errors="replace").splitlines()[-10:]
-        except OSError:
-            return ""
-        return f"\nlast log lines of {named[0]} ({path}):\n" + "\n".join(lines)
+        self.cluster.start()
+        self._started = True
 
     def stop(self) -> None:
-        """Stop the network if this object launched it; otherwise just let go."""
-        if self.owned:
-            self.down()
-            if self.ephemeral:
-                self.clean()
-        else:
-            self._close_clients()
+        """Stop the network if this object launched it; otherwise just let go of it."""
+        self._started = False
+        self.cluster.release()
+
+    def is_started(self) -> bool:
+        return self._started
+
+    def up(self) -> None:
+        self.cluster.up()
+        self._started = True
+
+    def attach(self) -> None:
+        self.cluster.attach()
+        self._started = True
 
     def down(self) -> None:
-        """Stop every process of the network under home, and nothing else."""
-        self.refresh()
-        if self.state is not None:
-            bootstrap.parallel(self.lnd.values(), lambda node: node.stop())
-            if self.btcd is not None:
-                self.btcd.process.stop()
-        for directory in {self._data_dir, self.home}:
-            for pid in pids_using(directory):
-                stop_pid(pid, directory)
-        if self.state is not None:
-            release_ports(self.state.ports)
-            self.state.btcd_pid = None
-            for record in self.state.nodes.values():
-                record.pid = None
-            if self.home.exists():
-                self.state.save(self.home)
-        self.owned = False
+        self._started = False
+        self.cluster.down()
 
     def clean(self) -> None:
-        """down(), then remove the home and any tmpfs data; nothing outside them."""
-        self.down()
-        self._remove_data()
-        shutil.rmtree(self.home, ignore_errors=True)
+        self._started = False
+        self.cluster.clean()
+
+    def is_running(self) -> bool:
+        return self.cluster.is_running()
+
+    def has_strays(self) -> bool:
+        return bool(self.cluster.strays())
+
+    def has_state(self) -> bool:
+        return self.cluster.state is not None
 
     def restart_node(self, name: str) -> None:
-        """Stop one lnd and start it again with its data; wait for its channels."""
-        self.refresh()
-        node = self._node(self.scenario.node(name))
-        node.stop()
-        node.start()
-        self._record_pid(node)
-        node.wait_rpc_active()
-        assert self.btcd is not None
-        node.wait_synced(self.btcd.height())
-        for spec in self.scenario.channels:
-            if node.name in (spec.a, spec.b):
-                peer = self.lnd[spec.b if node.name == spec.a else spec.a]
-                node.client.connect_peer(peer.pubkey, peer.config.p2p_host)
-        bootstrap.wait_channels_active(self.lnd, self.scenario)
+        self.cluster.restart_node(name)
 
     def kill_node(self, name: str) -> None:
-        """SIGKILL one lnd, as a crash would (for failure tests)."""
-        self.refresh()
-        node = self._node(self.scenario.node(name))
-        node.process.kill()
-        node.close_client()
+        self.cluster.kill_node(name)
 
-    # -- inspection ---------------------------------------------------------------------
+    def log_path(self, name: str) -> Path:
+        return self.cluster.log_path(name)
+
+    def lncli_argv(self, name: str) -> list[str]:
+        return self.cluster.lncli_argv(name)
+
+    # -- inspection ---------------------------------------------------------------------------
     def nodes(self) -> list[NodeInfo]:
         """Each node with its pubkey, gRPC address and whether it is synced."""
-        self.refresh()
+        self.cluster.refresh()
         infos = []
         for name in self.scenario.nodes:
-            node = self._node(name)
+            node = self.cluster.node(name)
             synced, alive = False, node.process.is_running()
             if alive:
                 try:
@@ -206,154 +124,144 @@ class NativeNetwork(NativeOperations):
             infos.append(NodeInfo(name, node.pubkey, node.config.grpc_target, synced, alive))
         return infos
 
-    def lncli_argv(self, name: str) -> list[str]:
-        """lncli's command line for one node, as `docker exec lnd-alice lncli` was."""
-        node = self._node(self.scenario.node(name))
-        return [
-            str(find_binary("lncli")),
-            f"--lnddir={node.config.node_dir}",
-            "--network=regtest",
-            f"--rpcserver={node.config.grpc_target}",
-            f"--macaroonpath={node.config.macaroon}",
-        ]
+    def down_nodes(self) -> list[str]:
+        """Nodes whose lnd process has exited (crashed or killed)."""
+        return self.cluster.dead_nodes()
 
-    def log_path(self, name: str) -> Path:
-        """Where a node's log is (``btcd`` names the bitcoin node)."""
-        if name == "btcd":
-            return self._data_dir / "btcd" / "btcd.log"
-        return self._node(self.scenario.node(name)).config.log_path
+    def _snapshot(self) -> Snapshot:
+        if not self.cluster.channel_records:
+            raise NetworkStateError(f"snapshot: the network in {self.home} has no channels yet")
+        return self._snapshots.read()
 
-    # -- internals ----------------------------------------------------------------------
-    @property
-    def _data_dir(self) -> Path:
-        if self.state is not None:
-            return Path(self.state.data_dir)
-        if self.tmpfs:
-            digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
-            return TMPFS_ROOT / f"lngym-{os.getuid()}-{digest}"
-        return self.home
+    def _policies(self) -> dict[tuple[str, str], DirectedPolicy]:
+        """Each direction's announced policy, as the first node's graph has it."""
+        by_id = {r.chan_id: r for r in self.cluster.channel_records}
+        pubkey_of = {name: node.pubkey for name, node in self.cluster.lnd.items()}
+        graph = self.cluster.node(self.scenario.nodes[0]).client.describe_graph()
+        found: dict[tuple[str, str], DirectedPolicy] = {}
+        for edge in graph.edges:
+            record = by_id.get(edge.channel_id)
+            if record is None:
+                continue
+            for owner, policy in ((edge.node1_pub, edge.node1_policy), (edge.node2_pub, edge.node2_policy)):
+                source = record.a if pubkey_of[record.a] == owner else record.b
+                target = record.b if source == record.a else record.a
+                found[(source, target)] = DirectedPolicy(
+                    base_fee_msat=policy.fee_base_msat, fee_rate_ppm=policy.fee_rate_milli_msat,
+                    time_lock_delta=policy.time_lock_delta, min_htlc_msat=policy.min_htlc,
+                    max_htlc_msat=policy.max_htlc_msat,
+                )
+        return found
 
-    def _remove_data(self) -> None:
-        for child in ("btcd", *self.scenario.nodes):
-            shutil.rmtree(self._data_dir / child, ignore_errors=True)
-        if self._data_dir != self.home:
-            shutil.rmtree(self._data_dir, ignore_errors=True)
-
-    def _plan(self) -> NetworkState:
-        if self.tmpfs and not TMPFS_ROOT.is_dir():
-            raise NetworkStateError(f"--tmpfs needs {TMPFS_ROOT}, which this machine lacks")
-        count = 1 + 2 * len(self.scenario.nodes)
-        ports = reserve_ports(count)
-        nodes = {
-            name: NodeRecord(p2p_port=ports[1 + 2 * i], grpc_port=ports[2 + 2 * i])
-            for i, name in enumerate(self.scenario.nodes)
-        }
-        return NetworkState(
-            scenario_path=str(self.scenario.path or ""),
-            data_dir=str(self._data_dir),
-            btcd_rpc_port=ports[0],
-            tmpfs=self.tmpfs,
-            nodes=nodes,
-            ports=ports,
-        )
-
-    def _adopt(self, saved: NetworkState) -> None:
-        """Take over saved state; keep existing handles if only pids changed.
-
-        Another process (``lngym restart``, an env's reset) may have restarted a
-        node since this object last looked: its new pid is in network.json.
-        """
-        same_layout = (
-            self.state is not None
-            and self.lnd.keys() == saved.nodes.keys()
-            and all(self.lnd[n].config.grpc_port == r.grpc_port for n, r in saved.nodes.items())
-            and self.state.btcd_rpc_port == saved.btcd_rpc_port
-        )
-        self.state = saved
-        if not same_layout:
-            self._build_processes()
-            return
-        assert self.btcd is not None
-        self.btcd.process.follow(saved.btcd_pid)
-        for name, record in saved.nodes.items():
-            self.lnd[name].process.follow(record.pid)
-            self.lnd[name].pubkey = record.pubkey or self.lnd[name].pubkey
-        self._index_channels()
-
-    def refresh(self) -> None:
-        """Re-read network.json if it changed, so pids changed by other processes are followed.
-
-        Envs call this every step (through ``down_nodes``), so an unchanged
-        file costs one stat, not a parse.
-        """
+    # -- payments -----------------------------------------------------------------------------
+    def _pay(self, request: PaymentRequest, keysend: bool, fee_limit_sat: int) -> PaymentResult:
+        """Pay an invoice of the receiver (or keysend) and wait for the outcome."""
+        sender, receiver, amount = request.sender, request.receiver, request.amount_sat
+        started = time.monotonic()
         try:
-            stamp = (self.home / STATE_FILE).stat().st_mtime_ns
-        except OSError:
-            return
-        if stamp == self._state_stamp and self.state is not None:
-            return
-        saved = NetworkState.load(self.home)
-        if saved is not None:
-            self._adopt(saved)
-            self._state_stamp = stamp
+            if keysend:
+                fields = keysend_fields(self.cluster.node(receiver).pubkey, amount)
+            else:
+                invoice = self.cluster.node(receiver).client.add_invoice(amount, request.description)
+                fields = {"payment_request": invoice.payment_request}
+            payment = self.cluster.node(sender).client.send_payment(
+                timeout_s=PAYMENT_TIMEOUT_S, fee_limit_sat=fee_limit_sat, **fields
+            )
+        except NodeError as exc:
+            return failed_result(request, failures.from_node_error(exc), str(exc), _since(started))
+        return result_from_payment(payment, request, _since(started), self.cluster.name_of)
 
-    def _build_processes(self) -> None:
-        assert self.state is not None
-        data = Path(self.state.data_dir)
-        config = BtcdConfig(data / "btcd", self.state.btcd_rpc_port, mining_address=burn_address())
-        self.btcd = Btcd(config, pid=self.state.btcd_pid)
-        self.lnd = {}
-        for name, record in self.state.nodes.items():
-            lnd_config = LndConfig(name, data / name, record.p2p_port, record.grpc_port)
-            node = LndNode(lnd_config, config, self.scenario.policy_of(name), pid=record.pid)
-            node.pubkey = record.pubkey
-            self.lnd[name] = node
-        self._index_channels()
+    def _rebalance(self, from_node: str, to_node: str, channel: int, amount_sat: int, max_fee_sat: int) -> PaymentResult:
+        """Circular self-payment of ``from_node``: out via the from–to channel, back via another."""
+        record = self.cluster.channel_records[channel]
+        request = PaymentRequest(from_node, to_node, amount_sat, f"rebalance {from_node}->{to_node}")
+        started = time.monotonic()
+        candidates = self._return_neighbours(from_node, record)
+        if not candidates:
+            return failed_result(request, failures.NO_RETURN_PATH,
+                                 f"{from_node} has no other channel to route the payment back", 0.0, REBALANCE)
+        client = self.cluster.node(from_node).client
+        try:
+            invoice = client.add_invoice(amount_sat, request.description)
+            for last_hop in candidates[:REBALANCE_LAST_HOPS]:
+                payment = client.send_payment(
+                    timeout_s=PAYMENT_TIMEOUT_S,
+                    payment_request=invoice.payment_request,
+                    outgoing_chan_ids=[record.chan_id],
+                    last_hop_pubkey=bytes.fromhex(self.cluster.node(last_hop).pubkey),
+                    allow_self_payment=True,
+                    fee_limit_sat=max_fee_sat,
+                )
+                result = result_from_payment(payment, request, _since(started), self.cluster.name_of, REBALANCE)
+                if result.success:
+                    break
+        except NodeError as exc:
+            return failed_result(request, failures.from_node_error(exc), str(exc), _since(started), REBALANCE)
+        return result
 
-    def _launch(self) -> None:
-        assert self.state is not None and self.btcd is not None
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.btcd.start()
-        for node in self.lnd.values():
-            node.start()
-        self._save_pids()
-        bootstrap.parallel(self.lnd.values(), lambda node: node.wait_rpc_active())
-        bootstrap.fund_first_node(self.btcd, self.lnd[self.scenario.nodes[0]])
-        height = self.btcd.height()
-        bootstrap.parallel(self.lnd.values(), lambda node: node.wait_synced(height))
-        for name, node in self.lnd.items():
-            self.state.nodes[name].pubkey = node.pubkey
-        bootstrap.fund_openers(self.btcd, self.lnd, self.scenario)
-        self.state.channels = bootstrap.open_channels(self.btcd, self.lnd, self.scenario)
-        bootstrap.wait_graph_complete(self.lnd, self.state.channels)
-        self._index_channels()
-        self.state.save(self.home)
+    def _return_neighbours(self, node: str, outgoing: ChannelRecord) -> list[str]:
+        """Neighbours the payment can come back from, most inbound liquidity first."""
+        snapshot = self._snapshot()  # fresh: the order must not depend on when the caller last looked
+        options = []
+        for state in snapshot.channels:
+            if state.index == outgoing.index or node not in (state.a, state.b):
+                continue
+            neighbour = state.b if state.a == node else state.a
+            options.append((state.balance_of(neighbour), neighbour))
+        return [name for _inbound, name in sorted(options, reverse=True)]
 
-    def _save_pids(self) -> None:
-        assert self.state is not None and self.btcd is not None
-        self.state.btcd_pid = self.btcd.process.pid
-        for node in self.lnd.values():
-            self._record_pid(node, save=False)
-        hand_over(self.state.ports, self.btcd.process.pid or os.getpid())
-        self.state.save(self.home)
+    # -- reset --------------------------------------------------------------------------------
+    def _reset_balances(self, hard: bool) -> Snapshot:
+        """Pay inside each channel until every split is the initial one (one hop: no fees).
 
-    def _record_pid(self, node: LndNode, save: bool = True) -> None:
-        assert self.state is not None
-        self.state.nodes[node.name].pid = node.process.pid
-        if save:
-            self.state.save(self.home)
+        Nodes that died are restarted first. ``hard`` rebuilds the network instead.
+        """
+        if hard:
+            self.cluster.rebuild()
+            self._snapshots.forget()
+            return self._snapshot()
+        for name in self.down_nodes():
+            self.cluster.restart_node(name)
+        for _round in range(RESET_ROUNDS):
+            snapshot = self._snapshot()
+            moves = [m for m in (self._correction(c) for c in snapshot.channels) if m is not None]
+            if not moves:
+                self._forget_failures()
+                return snapshot
+            try:
+                bootstrap.parallel(moves, self._pay_inside)
+            except NodeError as exc:
+                raise NetworkStateError(f"reset_balances: {exc}; reset_balances(hard=True) rebuilds "
+                                        "the network (new node identities)") from None
+        raise NetworkStateError(
+            f"reset_balances: channels did not return to their initial split after {RESET_ROUNDS} rounds; "
+            "reset_balances(hard=True) rebuilds the network (new node identities)"
+        )
 
-    def _node(self, name: str) -> LndNode:
-        if name not in self.lnd:
-            raise NetworkStateError(f"no network is running in {self.home}; start one with `lngym up`")
-        return self.lnd[name]
+    def _correction(self, channel: ChannelState) -> tuple[str, str, int, int] | None:
+        record = self.cluster.channel_records[channel.index]
+        surplus = channel.balance_a_sat - record.initial_a
+        if surplus > 0:
+            return record.a, record.b, surplus, record.chan_id
+        if surplus < 0:
+            return record.b, record.a, -surplus, record.chan_id
+        return None
 
-    def _close_clients(self) -> None:
-        for node in self.lnd.values():
-            node.close_client()
+    def _pay_inside(self, move: tuple[str, str, int, int]) -> None:
+        payer, payee, amount, chan_id = move
+        invoice = self.cluster.node(payee).client.add_invoice(amount, "lngym reset")
+        payment = self.cluster.node(payer).client.send_payment(
+            timeout_s=PAYMENT_TIMEOUT_S, payment_request=invoice.payment_request,
+            outgoing_chan_ids=[chan_id], fee_limit_sat=0,
+        )
+        if payment.status != 2:  # lnrpc.Payment.SUCCEEDED
+            raise NodeError(f"{payer}: reset payment of {amount} sat to {payee} failed", payer)
+
+    def _forget_failures(self) -> None:
+        """Clear every router's mission control so an episode does not learn from the last."""
+        for node in self.cluster.lnd.values():
+            node.client.reset_mission_control()
 
 
-def temporary_home() -> Path:
-    """A fresh home for a network owned by one process (embedded envs, tests)."""
-    return Path(tempfile.mkdtemp(prefix="lngym-"))
-
+def _since(started: float) -> float:
+    return (time.monotonic() - started) * 1000

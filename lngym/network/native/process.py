@@ -71,7 +71,9 @@ class DaemonProcess:
             exit_text = f" with code {code}" if code is not None else ""
             raise NodeError(
                 f"{self.name}: process exited{exit_text}; last log lines "
-                f"({self.log_path}):\n{self.tail()}"
+                f"({self.log_path}):\n{self.tail()}",
+                self.name,
+                unreachable=True,
             )
 
     def tail(self, lines: int = 15) -> str:

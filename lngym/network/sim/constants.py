@@ -10,7 +10,8 @@ in lnd that the figure follows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lngym.network import failures, limits
+from lngym.network.base import DirectedPolicy
 
 MSAT = 1000
 
@@ -30,11 +31,11 @@ HTLC_WEIGHT = 172
 ANCHOR_SAT = 330
 
 # -- channel constraints ---------------------------------------------------------------
-#: Each side must keep 1% of the capacity (LND's default; measured chan_reserve_sat
-#: 10,000 on both sides of a 1,000,000 sat channel) ...
-RESERVE_FRACTION = 0.01
-#: ... but never less than the dust limit (measured dust_limit_sat 354).
-DUST_LIMIT_SAT = 354
+#: The reserve each side keeps (1 % of capacity, at least the dust limit) and the
+#: default fee limit are LND's fixed rules, shared with the native backend.
+RESERVE_FRACTION = limits.RESERVE_FRACTION
+DUST_LIMIT_SAT = limits.DUST_LIMIT_SAT
+reserve_sat = limits.reserve_sat
 #: Max HTLC in flight per direction, and the announced max_htlc: the capacity minus
 #: the reserve (measured: max_pending_amt_msat and max_htlc_msat 990,000,000). With
 #: one payment at a time no HTLC can exceed it anyway: balance − reserve is less.
@@ -79,23 +80,16 @@ SECONDS_PER_PAYMENT = 0.1
 #: Attempts before a payment gives up; stands in for LND's payment timeout (60 s
 #: of retries on a live node), reported as "timeout".
 MAX_ATTEMPTS = 20
-#: Default fee limit, the native backend's: a flat part plus a share of the amount.
-FEE_LIMIT_BASE_SAT = 10
-FEE_LIMIT_SHARE = 0.01
 #: A rebalance tries this many last hops back to its node (most inbound first), as live.
 REBALANCE_LAST_HOPS = 2
 
-# -- failure reasons in words, as lngym.lnd.client names LND's enums ------------------
-NO_ROUTE = "no route"
-INSUFFICIENT_BALANCE = "insufficient balance"
-TIMEOUT = "timeout"
-INCORRECT_PAYMENT_DETAILS = "incorrect payment details"
+# -- failure reasons ------------------------------------------------------------------
+#: The categories a twin payment fails with are lngym.network.failures' (LND's names);
+#: the one HTLC failure the twin produces, in the words the native backend uses.
+NO_ROUTE = failures.NO_ROUTE
+INSUFFICIENT_BALANCE = failures.INSUFFICIENT_BALANCE
+TIMEOUT = failures.TIMEOUT
 TEMPORARY_CHANNEL_FAILURE = "temporary channel failure"
-
-
-def reserve_sat(capacity_sat: int) -> int:
-    """The reserve each side of a channel of this size must keep."""
-    return max(int(capacity_sat * RESERVE_FRACTION), DUST_LIMIT_SAT)
 
 
 def commit_fee_sat(htlcs: int = 0, fee_per_kw: int = FEE_PER_KW) -> int:
@@ -122,27 +116,8 @@ def opener_holdback_sat() -> int:
     return commit_fee_sat() + 2 * ANCHOR_SAT
 
 
-def default_fee_limit_msat(amount_sat: int) -> int:
-    """Fee limit used when the caller gives none (the same rule as the native backend)."""
-    return (FEE_LIMIT_BASE_SAT + int(amount_sat * FEE_LIMIT_SHARE)) * MSAT
-
-
-@dataclass(frozen=True)
-class Policy:
-    """One direction's routing policy, as a node announces it for its outgoing side."""
-
-    base_fee_msat: int = DEFAULT_BASE_FEE_MSAT
-    fee_rate_ppm: int = DEFAULT_FEE_RATE_PPM
-    time_lock_delta: int = DEFAULT_TIME_LOCK_DELTA
-    min_htlc_msat: int = DEFAULT_MIN_HTLC_MSAT
-    max_htlc_msat: int | None = None  # None: DEFAULT_MAX_HTLC_FRACTION of the capacity
-
-    def fee_msat(self, amount_msat: int) -> int:
-        """Fee for forwarding ``amount_msat`` out through this direction."""
-        return self.base_fee_msat + amount_msat * self.fee_rate_ppm // 1_000_000
-
-    def max_htlc_for(self, capacity_sat: int) -> int:
-        """The effective max_htlc in msat for a channel of ``capacity_sat``."""
-        if self.max_htlc_msat is not None:
-            return self.max_htlc_msat
-        return int(capacity_sat * DEFAULT_MAX_HTLC_FRACTION) * MSAT
+def max_htlc_msat(policy: DirectedPolicy, capacity_sat: int) -> int:
+    """The effective max_htlc of a direction in msat: its own, else LND's default share."""
+    if policy.max_htlc_msat is not None:
+        return policy.max_htlc_msat
+    return int(capacity_sat * DEFAULT_MAX_HTLC_FRACTION) * MSAT

@@ -15,11 +15,11 @@ import numpy as np
 
 from lngym.errors import ScenarioError
 from lngym.network.sim import constants as K
-from lngym.network.sim.constants import Policy
+from lngym.network.base import DirectedPolicy
 from lngym.scenario import Scenario
 
 #: Policies keyed by direction: (forwarding node, next node).
-PolicyMap = Mapping[tuple[str, str], Policy]
+PolicyMap = Mapping[tuple[str, str], DirectedPolicy]
 
 
 class ChannelGraph:
@@ -76,10 +76,10 @@ class ChannelGraph:
         self.cltv = [p.time_lock_delta for p in chosen]
         self.min_htlc = [p.min_htlc_msat for p in chosen]
         self.max_htlc = [
-            p.max_htlc_for(cap // K.MSAT) for p, cap in zip(chosen, self.capacity_msat)
+            K.max_htlc_msat(p, cap // K.MSAT) for p, cap in zip(chosen, self.capacity_msat)
         ]
 
-    def _announced(self, node: str) -> Policy:
+    def _announced(self, node: str) -> DirectedPolicy:
         """The twin's policy for a node's outgoing directions, from its scenario policy.
 
         Looked up in ``node_policies`` directly rather than through ``policy_of``,
@@ -87,7 +87,7 @@ class ChannelGraph:
         would be quadratic.
         """
         fee = self.scenario.node_policies.get(node, self.scenario.policy)
-        return Policy(
+        return DirectedPolicy(
             base_fee_msat=fee.base_fee_msat,
             fee_rate_ppm=fee.fee_rate_ppm,
             time_lock_delta=fee.time_lock_delta,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lngym.network.sim.constants import MSAT, Policy
+from lngym.network.base import DirectedPolicy
+from lngym.network.sim.constants import MSAT
 from lngym.network.sim.network import Sim
 from lngym.scenario import ChannelSpec, Scenario
 
@@ -72,7 +73,7 @@ def load_ln_snapshot(directory: str | os.PathLike[str] | None = None, traffic: d
     return Sim(scenario, policies=policies, balances_msat=balances)
 
 
-def _policy(edge: list[int]) -> Policy:
+def _policy(edge: list[int]) -> DirectedPolicy:
     """One direction's policy from an edges_ln.csv row."""
     _, _, _, _, _, _, base, ppm, min_htlc, timelock = edge
-    return Policy(base_fee_msat=base, fee_rate_ppm=ppm, time_lock_delta=timelock, min_htlc_msat=min_htlc)
+    return DirectedPolicy(base_fee_msat=base, fee_rate_ppm=ppm, time_lock_delta=timelock, min_htlc_msat=min_htlc)

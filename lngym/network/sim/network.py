@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from lngym.errors import InvalidAmountError, NetworkStateError
+from lngym.network import failures
 from lngym.network.base import (
     PAYMENT,
     REBALANCE,
@@ -19,11 +19,8 @@ from lngym.network.base import (
     PaymentRequest,
     PaymentResult,
     Snapshot,
-    check_amount,
-    check_max_fee,
 )
 from lngym.network.sim import constants as K
-from lngym.network.sim.constants import Policy
 from lngym.network.sim.graph import ChannelGraph, PolicyMap
 from lngym.network.sim.payments import Outcome, PaymentEngine
 from lngym.scenario import Scenario
@@ -35,6 +32,8 @@ class Sim(Network):
     Deterministic: the same start state and the same calls give the same
     results, so it needs no seed. ``start``/``stop`` only mark it usable.
     """
+
+    in_process = True
 
     def __init__(
         self,
@@ -77,14 +76,13 @@ class Sim(Network):
     def from_network(
         cls, network: Network, policies: PolicyMap | None = None, mission_control: bool = True
     ) -> Sim:
-        """A twin of a running network: its snapshot, and its policies if it reports them.
+        """A twin of a running network: its snapshot and the policies it reports.
 
         The twin routes with LND's mission control by default, since matching the
         live network's choices is what it is for (``benchmarks/fidelity.py``).
         """
-        reported = getattr(network, "policies", None)
-        if policies is None and callable(reported):
-            policies = {pair: _sim_policy(p) for pair, p in reported().items()}
+        if policies is None:
+            policies = network.policies()
         return cls.from_snapshot(
             network.scenario, network.snapshot(), policies=policies, mission_control=mission_control
         )
@@ -95,8 +93,11 @@ class Sim(Network):
         self.running = True
 
     def stop(self) -> None:
-        """Mark the twin stopped; payments then raise until ``start``."""
+        """Mark the twin stopped; calls then raise until ``start``."""
         self.running = False
+
+    def is_started(self) -> bool:
+        return self.running
 
     def nodes(self) -> list[NodeInfo]:
         """Every node, always alive, with a stable made-up pubkey."""
@@ -104,7 +105,7 @@ class Sim(Network):
             NodeInfo(name=n, pubkey="02" + hashlib.sha256(n.encode()).hexdigest()) for n in self.graph.nodes
         ]
 
-    def snapshot(self) -> Snapshot:
+    def _snapshot(self) -> Snapshot:
         """Channel states in scenario order (balances in whole sat, rounded down like LND)."""
         bal = self.engine.balances
         return Snapshot(
@@ -125,69 +126,56 @@ class Sim(Network):
 
     def balance_ratios(self) -> np.ndarray:
         """Share of each channel's capacity on its ``a`` side, without building a Snapshot."""
+        self._require_started("balance_ratios")
         bal = np.asarray(self.engine.balances[0::2], dtype=np.float64)
         return bal / np.asarray(self.graph.capacity_msat[0::2], dtype=np.float64)
 
-    def pay(
-        self,
-        sender: str,
-        receiver: str,
-        amount_sat: int,
-        description: str = "",
-        keysend: bool = False,
-        fee_limit_sat: int | None = None,
-    ) -> PaymentResult:
-        """Route and settle one payment; a failure comes back as a result, never raised."""
+    def _policies(self) -> dict[tuple[str, str], DirectedPolicy]:
+        """The policy the twin routes each direction with, keyed (from, to)."""
+        g = self.graph
+        return {
+            (g.nodes[f], g.nodes[t]): policy
+            for f, t, policy in zip(g.edge_from, g.edge_to, g.policies)
+        }
+
+    def _pay(self, request: PaymentRequest, keysend: bool, fee_limit_sat: int) -> PaymentResult:
+        """Route and settle one payment; a failure comes back as a result, never raised.
+
+        ``keysend`` routes exactly like an invoice payment here, as it does in
+        LND: the two differ only in who makes the preimage, which the twin does
+        not model (every lnd of the native backend accepts keysend).
+        """
         started = time.perf_counter()
-        sender, receiver = self._node(sender), self._node(receiver)
-        check_amount(amount_sat)
-        if sender == receiver:
-            raise InvalidAmountError(f"{sender} cannot pay itself; use rebalance() for a circular payment")
-        self._check_running()
-        limit = K.default_fee_limit_msat(amount_sat) if fee_limit_sat is None else fee_limit_sat * K.MSAT
         ids = self.graph.node_id
-        outcome = self.engine.send(ids[sender], ids[receiver], amount_sat * K.MSAT, limit)
-        return self._result(sender, receiver, amount_sat, outcome, started, description, PAYMENT)
+        outcome = self.engine.send(
+            ids[request.sender], ids[request.receiver], request.amount_sat * K.MSAT, fee_limit_sat * K.MSAT
+        )
+        return self._result(request, outcome, started, PAYMENT)
 
-    def pay_many(
+    def _run_batch(
         self,
-        requests: Sequence[PaymentRequest],
-        concurrency: int = 8,
-        keysend: bool = False,
-        on_result: Callable[[PaymentResult], None] | None = None,
+        items: list[tuple[PaymentRequest, int]],
+        concurrency: int,
+        one: Callable[[tuple[PaymentRequest, int]], PaymentResult],
     ) -> list[PaymentResult]:
-        """Pay one after the other (in-process there is nothing to overlap); ``on_result`` sees each."""
-        results = [self.pay(r.sender, r.receiver, r.amount_sat, r.description, keysend) for r in requests]
-        if on_result is not None:
-            for result in results:
-                on_result(result)
-        return results
+        """One after the other: in-process there is nothing to overlap."""
+        return [one(item) for item in items]
 
-    def rebalance(
-        self, from_node: str, to_node: str, amount_sat: int, max_fee_sat: int
-    ) -> PaymentResult:
+    def _rebalance(self, from_node: str, to_node: str, channel: int, amount_sat: int, max_fee_sat: int) -> PaymentResult:
         """Circular payment of ``from_node``: out to ``to_node``, back through another channel."""
         started = time.perf_counter()
-        from_node, to_node = self._node(from_node), self._node(to_node)
-        check_amount(amount_sat)
-        check_max_fee(max_fee_sat)
+        request = PaymentRequest(from_node, to_node, amount_sat, f"rebalance {from_node}->{to_node}")
         first = self.graph.edge_of(from_node, to_node)
-        capacity = self.graph.capacity_msat[first] // K.MSAT
-        if amount_sat > capacity:
-            raise InvalidAmountError(
-                f"rebalance amount {amount_sat:,} sat exceeds the {from_node}-{to_node} capacity of {capacity:,} sat"
-            )
-        self._check_running()
-        description = f"rebalance {from_node}->{to_node}"
         last_hops = self._return_edges(first)
         if not last_hops:
-            outcome = Outcome(False, 0, [], 0, f"{from_node} has no other channel to route the payment back")
+            outcome = Outcome(False, 0, [], 0, failures.NO_RETURN_PATH,
+                              f"{from_node} has no other channel to route the payment back")
         node = self.graph.node_id[from_node]
         for last in last_hops[: K.REBALANCE_LAST_HOPS]:
             outcome = self.engine.send(node, node, amount_sat * K.MSAT, max_fee_sat * K.MSAT, (first, last))
             if outcome.success:
                 break
-        return self._result(from_node, to_node, amount_sat, outcome, started, description, REBALANCE)
+        return self._result(request, outcome, started, REBALANCE)
 
     def _return_edges(self, first: int) -> list[int]:
         """Edges back into the sender other than ``first``'s channel, most inbound first (as live)."""
@@ -202,7 +190,7 @@ class Sim(Network):
         for c, state in enumerate(snapshot.channels):
             balances[2 * c], balances[2 * c + 1] = state.balance_a_sat * K.MSAT, state.balance_b_sat * K.MSAT
 
-    def reset_balances(self, hard: bool = False) -> Snapshot:
+    def _reset_balances(self, hard: bool) -> Snapshot:
         """Restore the initial split exactly and forget past attempts, as the live reset does;
         ``hard`` also forgets cached routes."""
         self.engine.balances[:] = self._initial
@@ -213,49 +201,26 @@ class Sim(Network):
         return self.snapshot()
 
     # -- helpers --------------------------------------------------------------------------
-    def _node(self, name: str) -> str:
-        """Canonical node name; a dict hit first, since Scenario.node scans the node list."""
-        return name if name in self.graph.node_id else self.scenario.node(name)
-
-    def _check_running(self) -> None:
-        if not self.running:
-            raise NetworkStateError("the simulated network is stopped; call start() first")
-
-    def _result(
-        self, sender: str, receiver: str, amount_sat: int, outcome: Outcome,
-        started: float, description: str, kind: str,
-    ) -> PaymentResult:
-        """A PaymentResult worded like the live backend's (reason plus the last attempt's cause)."""
+    def _result(self, request: PaymentRequest, outcome: Outcome, started: float, kind: str) -> PaymentResult:
+        """A PaymentResult worded like the live backend's (category, and the last attempt's cause)."""
         g = self.graph
         route: tuple[str, ...] = ()
         if outcome.path:
             route = (g.nodes[g.edge_from[outcome.path[0]]], *(g.nodes[g.edge_to[e]] for e in outcome.path))
-        reason = outcome.reason
-        if reason and outcome.last_failure:
-            reason += f" (last attempt: {outcome.last_failure} at {g.nodes[outcome.failed_at]})"
+        detail = outcome.last_failure
+        if detail and outcome.failed_at >= 0:
+            detail = f"last attempt: {detail} at {g.nodes[outcome.failed_at]}"
         return PaymentResult(
-            sender=sender,
-            receiver=receiver,
-            amount_sat=amount_sat,
+            sender=request.sender,
+            receiver=request.receiver,
+            amount_sat=request.amount_sat,
             success=outcome.success,
             fee_msat=outcome.fee_msat,
             route=route,
             attempts=outcome.attempts,
             duration_ms=(time.perf_counter() - started) * 1000,
-            failure_reason=reason,
-            description=description,
+            failure_reason=outcome.reason,
+            failure_detail=detail,
+            description=request.description,
             kind=kind,
         )
-
-
-def _sim_policy(policy: DirectedPolicy | Policy) -> Policy:
-    """The sim's Policy for one a backend reports (the native backend gives DirectedPolicy)."""
-    if isinstance(policy, Policy):
-        return policy
-    return Policy(
-        base_fee_msat=policy.base_fee_msat,
-        fee_rate_ppm=policy.fee_rate_ppm,
-        time_lock_delta=policy.time_lock_delta,
-        min_htlc_msat=policy.min_htlc_msat,
-        max_htlc_msat=policy.max_htlc_msat,
-    )

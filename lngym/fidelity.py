@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lngym.network import failures
 from lngym.network.base import (
     REBALANCE,
     Network,
@@ -66,7 +67,7 @@ class Comparison:
 
     def cause(self) -> str:
         """Why the outcomes differ (only meaningful when they do)."""
-        if "failed:" in self.live.failure_reason:  # "alice: SendPaymentV2 failed: ..."
+        if self.live.failure_reason in (failures.NODE_UNREACHABLE, failures.RPC_ERROR):
             return LIVE_ERROR
         if self.drift_before_sat > 0:
             return DIVERGED
