@@ -57,6 +57,10 @@ class InvalidAmountError(LngymError):
     """An amount or fee cap that is not a whole number within the channel's limits."""
 
 
+class InsufficientFundsError(LngymError):
+    """A node lacks the funds (on-chain or in its channels) that a call needs."""
+
+
 class InvalidPaymentError(LngymError):
     """A payment that cannot be asked for at all, such as a node paying itself."""
 

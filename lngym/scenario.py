@@ -70,6 +70,36 @@ class FeePolicy:
     time_lock_delta: int = 80
 
 
+@dataclass(frozen=True)
+class SwapService:
+    """A submarine swap server (Loop-like) inside the network: one of the scenario's nodes.
+
+    ``[swap]`` in a scenario. Its fee is ``base_fee_sat + fee_ppm`` of the amount;
+    the on-chain leg confirms after ``confirmations`` blocks; ``reserve_sat`` is the
+    on-chain balance it starts with (what it can pay out in swaps out). The twin
+    charges each swap's on-chain transaction ``miner_fee_sat`` (the live backend
+    pays whatever LND's wallet pays).
+    """
+
+    server: str
+    base_fee_sat: int = 0
+    fee_ppm: int = 5_000
+    confirmations: int = 3
+    min_sat: int = 50_000
+    max_sat: int = 5_000_000
+    reserve_sat: int = 50_000_000
+    miner_fee_sat: int = 300
+
+    def server_fee_sat(self, amount_sat: int) -> int:
+        """The server's fee for a swap of ``amount_sat``."""
+        return self.base_fee_sat + amount_sat * self.fee_ppm // 1_000_000
+
+
+#: The fields of a [swap] table, with what each must be.
+SWAP_FIELDS = ("server", "base_fee_sat", "fee_ppm", "confirmations", "min_sat", "max_sat", "reserve_sat",
+               "miner_fee_sat")
+
+
 #: The fields of a [policy] table (and of each [policy.nodes.<name>] override).
 POLICY_FIELDS = ("base_fee_msat", "fee_rate_ppm", "time_lock_delta")
 
@@ -87,6 +117,10 @@ class Scenario:
     policy: FeePolicy = FeePolicy()
     #: Nodes whose policy differs from ``policy`` ([policy.nodes.<name>], merged already).
     node_policies: Mapping[str, FeePolicy] = field(default_factory=dict)
+    #: The swap server, if the scenario has one ([swap]).
+    swap: SwapService | None = None
+    #: On-chain funds each node's wallet starts with, in sat ([wallets]); others start empty.
+    wallets: Mapping[str, int] = field(default_factory=dict)
 
     def policy_of(self, name: str) -> FeePolicy:
         """The policy ``name`` announces on its outgoing directions: its override, else [policy]."""
@@ -159,7 +193,7 @@ def scenario_from_dict(
     def fail(field_name: str, expected: str, got: Any) -> ScenarioError:
         return ScenarioError(f"{source}: {field_name}: expected {expected}, got {got!r}")
 
-    known_keys = {"name", "description", "nodes", "channels", "policy", "traffic", "env"}
+    known_keys = {"name", "description", "nodes", "channels", "policy", "traffic", "env", "swap", "wallets"}
     unknown = sorted(set(data) - known_keys)
     if unknown:
         raise fail(unknown[0], f"one of {', '.join(sorted(known_keys))}", unknown[0])
@@ -194,6 +228,8 @@ def scenario_from_dict(
             raise fail(section, "a table", data[section])
     policy, node_policies = _policies_from_dict(data.get("policy", {}), nodes, fail)
     return Scenario(
+        swap=_swap_from_dict(data.get("swap"), nodes, fail),
+        wallets=_wallets_from_dict(data.get("wallets", {}), nodes, fail),
         policy=policy,
         node_policies=node_policies,
         name=name,
@@ -265,3 +301,38 @@ def _channel_from_dict(raw: Any, where: str, nodes: set[str], fail: Any) -> Chan
     if not isinstance(split, (int, float)) or isinstance(split, bool) or not 0.0 <= split <= 1.0:
         raise fail(f"{where}.split", "a number from 0 to 1 (a's share of the capacity)", split)
     return ChannelSpec(a=raw["a"], b=raw["b"], capacity_sat=capacity, split=float(split))
+
+
+def _swap_from_dict(raw: Any, nodes: list[str], fail: Any) -> SwapService | None:
+    """Validate the optional ``[swap]`` table."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise fail("swap", "a table", raw)
+    extra = sorted(set(raw) - set(SWAP_FIELDS))
+    if extra:
+        raise fail(f"swap.{extra[0]}", f"one of {', '.join(SWAP_FIELDS)}", extra[0])
+    if raw.get("server") not in nodes:
+        raise fail("swap.server", f"one of the nodes ({', '.join(sorted(nodes))})", raw.get("server"))
+    values = {key: raw[key] for key in SWAP_FIELDS[1:] if key in raw}
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail(f"swap.{key}", "a whole number ≥ 0", value)
+    service = SwapService(server=raw["server"], **values)
+    if service.confirmations < 1:
+        raise fail("swap.confirmations", "at least 1 block", service.confirmations)
+    if not 0 < service.min_sat <= service.max_sat:
+        raise fail("swap.min_sat", f"above 0 and at most max_sat ({service.max_sat})", service.min_sat)
+    return service
+
+
+def _wallets_from_dict(raw: Any, nodes: list[str], fail: Any) -> dict[str, int]:
+    """Validate the optional ``[wallets]`` table: node = on-chain sat."""
+    if not isinstance(raw, dict):
+        raise fail("wallets", "a table of node = sat", raw)
+    for node, value in raw.items():
+        if node not in nodes:
+            raise fail(f"wallets.{node}", f"one of the nodes ({', '.join(sorted(nodes))})", node)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail(f"wallets.{node}", "a whole number of sat ≥ 0", value)
+    return dict(raw)

@@ -17,12 +17,24 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from lngym.errors import InvalidPaymentError, NotRunningError
+from lngym.errors import (
+    InsufficientFundsError,
+    InvalidAmountError,
+    InvalidPaymentError,
+    NotRunningError,
+    UnsupportedError,
+)
 from lngym.network import limits, validation
 from lngym.scenario import Scenario
 
 PAYMENT = "payment"
 REBALANCE = "rebalance"
+SWAP_OUT = "swap_out"
+SWAP_IN = "swap_in"
+#: A swap's status: its on-chain leg is waiting for confirmations, or it has ended.
+PENDING = "pending"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,35 @@ class PaymentResult:
 
 
 @dataclass(frozen=True)
+class SwapResult(PaymentResult):
+    """A submarine swap with the swap server: started (``pending``), or ended.
+
+    Loop Out (``swap_out``): ``node`` pays the server off-chain — held until the
+    server's on-chain payment confirms — and receives the amount less the fees
+    on-chain. Loop In (``swap_in``): ``node`` pays the server on-chain, and once
+    that confirms the server pays ``node`` off-chain (or refunds on-chain).
+    ``fee_msat`` is everything the swap cost ``node`` (routing, server and miner
+    fees); ``server_fee_sat`` and ``miner_fee_sat`` are its two on-chain-side parts.
+    A pending swap's result is ``success=False`` with ``status`` pending; the
+    ended swap comes back from ``Network.mine`` with the same ``swap_id``.
+    """
+
+    swap_id: str = ""
+    status: str = PENDING
+    node: str = ""
+    channel: int | None = None
+    server_fee_sat: int = 0
+    miner_fee_sat: int = 0
+    started_height: int = 0
+    finished_height: int | None = None
+
+    @property
+    def blocks(self) -> int | None:
+        """Blocks from the swap's start to its end (None while pending)."""
+        return None if self.finished_height is None else self.finished_height - self.started_height
+
+
+@dataclass(frozen=True)
 class PaymentRequest:
     """One payment a workload asks for (sender pays receiver ``amount_sat``)."""
 
@@ -226,6 +267,24 @@ class Network(abc.ABC):
     def _reset_balances(self, hard: bool) -> Snapshot:
         """Restore every channel's initial split (see ``reset_balances``)."""
 
+    def _height(self) -> int:
+        """The chain's height (backends without a chain say so)."""
+        raise UnsupportedError(f"the {type(self).__name__} backend has no chain")
+
+    def _mine(self, blocks: int) -> list[SwapResult]:
+        """Mine blocks and return the swaps that ended with them."""
+        raise UnsupportedError(f"the {type(self).__name__} backend cannot mine blocks yet")
+
+    def _wallet_balances(self) -> dict[str, int]:
+        raise UnsupportedError(f"the {type(self).__name__} backend has no on-chain wallets yet")
+
+    def _pending_swaps(self) -> list[SwapResult]:
+        return []
+
+    def _swap(self, kind: str, node: str, amount_sat: int, channel: int | None) -> SwapResult:
+        """Start a checked swap; a swap that cannot start is an ended, failed result."""
+        raise UnsupportedError(f"the {type(self).__name__} backend has no swaps yet")
+
     # -- the interface --------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """Channel states in scenario order."""
@@ -316,6 +375,47 @@ class Network(abc.ABC):
         self._require_started("reset_balances")
         return self._reset_balances(hard)
 
+    def height(self) -> int:
+        """The block height of the network's chain."""
+        self._require_started("height")
+        return self._height()
+
+    def mine(self, blocks: int = 1) -> list[SwapResult]:
+        """Let ``blocks`` blocks pass; returns (and reports) the swaps that ended with them."""
+        if isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 1:
+            raise InvalidAmountError(f"mine: blocks must be a whole number of 1 or more, got {blocks!r}")
+        self._require_started("mine")
+        return [self._report(result) for result in self._mine(blocks)]
+
+    def wallet_balances(self) -> dict[str, int]:
+        """Each node's confirmed on-chain balance, in sat."""
+        self._require_started("wallet_balances")
+        return self._wallet_balances()
+
+    def pending_swaps(self) -> list[SwapResult]:
+        """Swaps started and not yet ended, oldest first."""
+        self._require_started("pending_swaps")
+        return self._pending_swaps()
+
+    def swap_fees(self, amount_sat: int) -> tuple[int, int]:
+        """(server fee, miner fee) a swap of ``amount_sat`` costs, in sat."""
+        service = validation.swap_service(self.scenario, "swap_fees")
+        return service.server_fee_sat(amount_sat), service.miner_fee_sat
+
+    def swap_out(
+        self, node: str, amount_sat: int, channel: int | None = None, max_fee_sat: int | None = None
+    ) -> SwapResult:
+        """Start a Loop Out: move ``amount_sat`` of ``node``'s channel funds (out through
+        scenario channel ``channel`` if given) to its on-chain wallet; see ``SwapResult``."""
+        return self._start_swap(SWAP_OUT, node, amount_sat, channel, max_fee_sat)
+
+    def swap_in(
+        self, node: str, amount_sat: int, channel: int | None = None, max_fee_sat: int | None = None
+    ) -> SwapResult:
+        """Start a Loop In: move ``amount_sat`` of ``node``'s on-chain funds into its channels
+        (in through scenario channel ``channel`` if given); see ``SwapResult``."""
+        return self._start_swap(SWAP_IN, node, amount_sat, channel, max_fee_sat)
+
     def add_observer(self, observer: ResultObserver) -> None:
         """Call ``observer`` with every payment and rebalance result as it ends."""
         self._observers.append(observer)
@@ -337,6 +437,48 @@ class Network(abc.ABC):
             fee_limit_sat = limits.default_fee_limit_sat(amount_sat)
         validation.fee_cap(call, fee_limit_sat, "fee_limit_sat")
         return PaymentRequest(sender, receiver, amount_sat, description), fee_limit_sat
+
+    def _start_swap(
+        self, kind: str, node: Any, amount_sat: Any, channel: Any, max_fee_sat: Any
+    ) -> SwapResult:
+        service = validation.swap_service(self.scenario, kind)
+        node = validation.node_name(self.scenario, kind, node)
+        if node == service.server:
+            raise InvalidPaymentError(f"{kind}: {node} is the swap server; it cannot swap with itself")
+        validation.amount(kind, amount_sat)
+        validation.swap_amount(kind, amount_sat, service)
+        if channel is not None:
+            validation.channel_of(self.scenario, kind, node, channel)
+        server_fee, miner_fee = self.swap_fees(amount_sat)
+        if max_fee_sat is not None:
+            validation.fee_cap(kind, max_fee_sat, "max_fee_sat")
+            if server_fee + miner_fee > max_fee_sat:
+                raise InvalidAmountError(
+                    f"{kind}: max_fee_sat {max_fee_sat:,} is below the swap's fee of {server_fee + miner_fee:,} sat "
+                    f"(server {server_fee:,} + miner {miner_fee:,})"
+                )
+        self._require_started(kind)
+        if kind == SWAP_IN:
+            funds = self._wallet_balances().get(node, 0)
+            if funds < amount_sat + miner_fee:
+                raise InsufficientFundsError(
+                    f"{kind}: {node} has {funds:,} sat on-chain, less than {amount_sat:,} + {miner_fee:,} miner fee"
+                )
+        else:
+            local = self._local_funds(node, channel)
+            if local < amount_sat + server_fee:
+                where = f"channel {channel}" if channel is not None else "its channels"
+                raise InsufficientFundsError(
+                    f"{kind}: {node} has {local:,} sat in {where}, less than {amount_sat:,} + {server_fee:,} server fee"
+                )
+        result = self._swap(kind, node, amount_sat, channel)
+        return self._report(result) if result.status != PENDING else result
+
+    def _local_funds(self, node: str, channel: int | None) -> int:
+        """What ``node`` holds on its side of ``channel`` (or of all its channels)."""
+        states = self._snapshot().channels
+        chosen = [states[channel]] if channel is not None else [c for c in states if node in (c.a, c.b)]
+        return sum(c.balance_of(node) for c in chosen)
 
     def _require_started(self, call: str) -> None:
         if not self.is_started():

@@ -22,6 +22,8 @@ NODE_UNREACHABLE = "node_unreachable"
 RPC_ERROR = "rpc_error"
 #: A rebalance whose node has no other channel to bring the payment back.
 NO_RETURN_PATH = "no_return_path"
+#: The swap server would not start a swap (e.g. it lacks the on-chain funds).
+SWAP_REFUSED = "swap_refused"
 
 #: LND's PaymentFailureReason enum values (lnrpc) by number.
 LND_REASONS = {

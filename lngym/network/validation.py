@@ -15,8 +15,9 @@ from lngym.errors import (
     NoChannelError,
     ScenarioError,
     UnknownNodeError,
+    UnsupportedError,
 )
-from lngym.scenario import Scenario
+from lngym.scenario import Scenario, SwapService
 
 
 def node_name(scenario: Scenario, call: str, name: Any) -> str:
@@ -63,3 +64,29 @@ def within_capacity(call: str, value: int, capacity_sat: int, a: str, b: str) ->
         raise InvalidAmountError(
             f"{call}: amount_sat {value:,} exceeds the {a}-{b} capacity of {capacity_sat:,} sat"
         )
+
+
+def swap_service(scenario: Scenario, call: str) -> SwapService:
+    """The scenario's swap server; swaps need one."""
+    if scenario.swap is None:
+        raise UnsupportedError(f"{call}: scenario {scenario.name!r} has no swap server (add a [swap] table)")
+    return scenario.swap
+
+
+def swap_amount(call: str, value: int, service: SwapService) -> None:
+    """An amount the swap server takes."""
+    if not service.min_sat <= value <= service.max_sat:
+        raise InvalidAmountError(
+            f"{call}: amount_sat {value:,} is outside what the swap server {service.server} takes "
+            f"({service.min_sat:,} to {service.max_sat:,} sat)"
+        )
+
+
+def channel_of(scenario: Scenario, call: str, node: str, channel: Any) -> None:
+    """``channel`` is the index of one of ``node``'s channels in scenario order."""
+    if isinstance(channel, bool) or not isinstance(channel, int) or not 0 <= channel < len(scenario.channels):
+        raise NoChannelError(f"{call}: channel must be a channel index from 0 to {len(scenario.channels) - 1}, "
+                             f"got {channel!r}")
+    spec = scenario.channels[channel]
+    if node not in (spec.a, spec.b):
+        raise NoChannelError(f"{call}: channel {channel} is {spec.a}-{spec.b}, not a channel of {node}")

@@ -19,10 +19,12 @@ from lngym.network.base import (
     PaymentRequest,
     PaymentResult,
     Snapshot,
+    SwapResult,
 )
 from lngym.network.sim import constants as K
 from lngym.network.sim.graph import ChannelGraph, PolicyMap
 from lngym.network.sim.payments import Outcome, PaymentEngine
+from lngym.network.sim.swaps import SwapDesk
 from lngym.scenario import Scenario
 
 
@@ -53,6 +55,7 @@ class Sim(Network):
             raise ValueError("balances_msat needs two non-negative balances (a's, b's) per channel")
         self._initial = initial
         self.engine = PaymentEngine(self.graph, initial, mission_control, clock)
+        self.swaps = SwapDesk(scenario, self.graph, self.engine)
         self.running = True
 
     @classmethod
@@ -177,6 +180,21 @@ class Sim(Network):
                 break
         return self._result(request, outcome, started, REBALANCE)
 
+    def _height(self) -> int:
+        return self.swaps.height
+
+    def _mine(self, blocks: int) -> list[SwapResult]:
+        return self.swaps.mine(blocks)
+
+    def _wallet_balances(self) -> dict[str, int]:
+        return dict(self.swaps.wallets)
+
+    def _pending_swaps(self) -> list[SwapResult]:
+        return self.swaps.pending_results()
+
+    def _swap(self, kind: str, node: str, amount_sat: int, channel: int | None) -> SwapResult:
+        return self.swaps.start(kind, node, amount_sat, channel)
+
     def _return_edges(self, first: int) -> list[int]:
         """Edges back into the sender other than ``first``'s channel, most inbound first (as live)."""
         g, balances = self.graph, self.engine.balances
@@ -193,6 +211,7 @@ class Sim(Network):
     def _reset_balances(self, hard: bool) -> Snapshot:
         """Restore the initial split exactly and forget past attempts, as the live reset does;
         ``hard`` also forgets cached routes."""
+        self.swaps.reset()
         self.engine.balances[:] = self._initial
         if self.engine.finder is not None:
             self.engine.finder.reset()

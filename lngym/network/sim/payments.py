@@ -50,6 +50,7 @@ class PaymentEngine:
         self.finder = LndPathFinder(graph) if mission_control else None
         self.clock = clock
         self.payments = 0  # drives the virtual clock when none is given
+        self._hold = False
 
     def spendable(self, edge: int) -> int:
         """What the sending side of ``edge`` can put into a new HTLC, in msat."""
@@ -67,10 +68,16 @@ class PaymentEngine:
 
     def send(
         self, source: int, target: int, amount_msat: int, fee_limit_msat: int,
-        pinned: tuple[int, int] | None = None,
+        pinned: tuple[int, int] | None = None, hold: bool = False,
     ) -> Outcome:
-        """Pay ``amount_msat`` from source to target; ``pinned`` fixes the (first, last) edges."""
+        """Pay ``amount_msat`` from source to target; ``pinned`` fixes the (first, last) edges
+        (-1 leaves that end free).
+
+        ``hold`` leaves a successful payment's HTLCs locked in every hop, as a
+        hold invoice does, until ``settle_held`` or ``cancel_held``.
+        """
         self.payments += 1
+        self._hold = hold
         if self._outbound(source, pinned[0] if pinned else -1) < amount_msat:
             return Outcome(False, 0, [], 0, K.INSUFFICIENT_BALANCE)
         if self.finder is not None:
@@ -95,7 +102,7 @@ class PaymentEngine:
             attempts += 1
             failed = self._first_short_hop(path, amounts)
             if failed < 0:
-                self._settle(path, amounts)
+                self._finish(path, amounts)
                 return Outcome(True, amounts[0] - amount_msat, path, attempts)
             excluded.add(failed)
             last, failed_at = K.TEMPORARY_CHANNEL_FAILURE, self.graph.edge_from[failed]
@@ -111,7 +118,10 @@ class PaymentEngine:
         """LND's payment loop: search with mission control, try, learn from the attempt, repeat."""
         assert self.finder is not None
         mission = self.finder.mission_of(source)
-        first, last_node = (pinned[0], self.graph.edge_from[pinned[1]]) if pinned else (-1, -1)
+        first, last_node = -1, -1
+        if pinned is not None:
+            first = pinned[0]
+            last_node = self.graph.edge_from[pinned[1]] if pinned[1] >= 0 else -1
         attempts, last, failed_at = 0, "", -1
         now = self.now()
         while True:
@@ -127,7 +137,7 @@ class PaymentEngine:
             failed = self._first_short_hop(path, amounts)
             mission.learn(self.graph, path, amounts, failed, now)
             if failed < 0:
-                self._settle(path, amounts)
+                self._finish(path, amounts)
                 return Outcome(True, amounts[0] - amount_msat, path, attempts)
             last, failed_at = K.TEMPORARY_CHANNEL_FAILURE, self.graph.edge_from[failed]
 
@@ -140,10 +150,18 @@ class PaymentEngine:
             if first in excluded or last in excluded:
                 return None
             g = self.graph
-            # The middle of a circular route may not pass through the sender again.
-            ban = excluded | set(g.out_edges[source]) | {e ^ 1 for e in g.out_edges[source]}
-            rest = self.router.route(g.edge_to[first], g.edge_from[last], amount, frozenset(ban))
-            return None if rest is None else [first, *rest, last]
+            # The middle of the route may not pass through a pinned end again
+            # (for a circular route: not through the sender).
+            ban = set(excluded)
+            for end, fixed in ((source, first), (target, last)):
+                if fixed >= 0:
+                    ban |= set(g.out_edges[end]) | {e ^ 1 for e in g.out_edges[end]}
+            start = g.edge_to[first] if first >= 0 else source
+            stop = g.edge_from[last] if last >= 0 else target
+            rest = [] if start == stop else self.router.route(start, stop, amount, frozenset(ban))
+            if rest is None:
+                return None
+            return [*([first] if first >= 0 else []), *rest, *([last] if last >= 0 else [])]
         # Own channels that lack the balance are left out lazily, when a route picks
         # one (``_unusable``): the same final route as excluding them all up front,
         # but cached trees stay valid while the sender's other channels change.
@@ -176,9 +194,20 @@ class PaymentEngine:
                 return e
         return -1
 
-    def _settle(self, path: list[int], amounts: list[int]) -> None:
-        """Move each hop's amount across its channel."""
+    def _finish(self, path: list[int], amounts: list[int]) -> None:
+        """Settle a payment that got through, or lock it when it is held."""
         balances = self.balances
         for e, amount in zip(path, amounts):
             balances[e] -= amount
-            balances[e ^ 1] += amount
+            if not self._hold:
+                balances[e ^ 1] += amount
+
+    def settle_held(self, path: list[int], amounts: list[int]) -> None:
+        """Complete a held payment: each hop's locked amount reaches the other side."""
+        for e, amount in zip(path, amounts):
+            self.balances[e ^ 1] += amount
+
+    def cancel_held(self, path: list[int], amounts: list[int]) -> None:
+        """Cancel a held payment: each hop's locked amount goes back to its sender."""
+        for e, amount in zip(path, amounts):
+            self.balances[e] += amount

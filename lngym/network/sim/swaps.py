@@ -1,0 +1,159 @@
+"""Submarine swaps in the twin: on-chain wallets, a chain that advances by blocks,
+and the swap server's two legs with the off-chain one held until the other confirms.
+
+Loop Out: the node's off-chain payment of amount + server fee to the server is
+held in every hop (as LND holds an HTLC for a hold invoice) while the server's
+on-chain payment confirms; then the node's wallet gets the amount less the
+miner fee and the HTLCs settle. If the server cannot fund it, nothing moves.
+Loop In: the node's on-chain payment of amount + miner fee confirms; then the
+server pays the node amount − server fee off-chain; if that payment cannot be
+routed the server refunds on-chain (another miner fee). The amounts follow the
+scenario's ``[swap]`` table; the same rules run live (``native``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+from lngym.network import failures, limits
+from lngym.network.base import FAILED, PENDING, SUCCEEDED, SWAP_IN, SWAP_OUT, SwapResult
+from lngym.network.sim import constants as K
+from lngym.network.sim.graph import ChannelGraph
+from lngym.network.sim.payments import Outcome, PaymentEngine
+from lngym.scenario import Scenario, SwapService
+
+
+@dataclass
+class _Pending:
+    """A started swap and what finishing it needs."""
+
+    result: SwapResult
+    due_height: int
+    held_path: list[int]
+    held_amounts: list[int]
+
+
+class SwapDesk:
+    """The twin's chain height, on-chain wallets and swaps in flight."""
+
+    def __init__(self, scenario: Scenario, graph: ChannelGraph, engine: PaymentEngine) -> None:
+        self.scenario = scenario
+        self.graph = graph
+        self.engine = engine
+        self.height = 0
+        self._initial_wallets = {node: scenario.wallets.get(node, 0) for node in scenario.nodes}
+        if scenario.swap is not None:
+            self._initial_wallets[scenario.swap.server] += scenario.swap.reserve_sat
+        self.wallets = dict(self._initial_wallets)
+        self.pending: list[_Pending] = []
+        self._ids = itertools.count(1)
+
+    @property
+    def service(self) -> SwapService:
+        assert self.scenario.swap is not None  # Network checked it before calling
+        return self.scenario.swap
+
+    def start(self, kind: str, node: str, amount_sat: int, channel: int | None) -> SwapResult:
+        """Start a checked swap: pending, or failed at once with nothing changed."""
+        service = self.service
+        server_fee, miner_fee = service.server_fee_sat(amount_sat), service.miner_fee_sat
+        base = SwapResult(
+            sender=node if kind == SWAP_OUT else service.server,
+            receiver=service.server if kind == SWAP_OUT else node,
+            amount_sat=amount_sat, success=False, kind=kind, description=f"{kind} {node} {amount_sat}",
+            swap_id=f"sim-{next(self._ids)}", node=node, channel=channel,
+            server_fee_sat=server_fee, miner_fee_sat=miner_fee, started_height=self.height,
+        )
+        if kind == SWAP_OUT:
+            return self._start_out(base)
+        self.wallets[node] -= amount_sat + miner_fee
+        self.pending.append(_Pending(base, self.height + service.confirmations, [], []))
+        return base
+
+    def mine(self, blocks: int) -> list[SwapResult]:
+        """Advance the chain and finish every swap whose on-chain leg has confirmed."""
+        self.height += blocks
+        due = [p for p in self.pending if p.due_height <= self.height]
+        self.pending = [p for p in self.pending if p.due_height > self.height]
+        return [self._finish_out(p) if p.result.kind == SWAP_OUT else self._finish_in(p) for p in due]
+
+    def reset(self) -> None:
+        """Cancel swaps in flight (their held HTLCs go back) and restore the wallets."""
+        for pending in self.pending:
+            if pending.held_path:
+                self.engine.cancel_held(pending.held_path, pending.held_amounts)
+        self.pending = []
+        self.wallets = dict(self._initial_wallets)
+
+    def pending_results(self) -> list[SwapResult]:
+        return [p.result for p in self.pending]
+
+    # -- the two legs -------------------------------------------------------------------------
+    def _start_out(self, base: SwapResult) -> SwapResult:
+        service = self.service
+        if self.wallets[service.server] < base.amount_sat:
+            return self._failed(base, failures.SWAP_REFUSED,
+                                f"the server {service.server} has {self.wallets[service.server]:,} sat on-chain, "
+                                f"less than {base.amount_sat:,}")
+        owed = (base.amount_sat + base.server_fee_sat) * K.MSAT
+        pinned = (self.graph.edge_of(base.node, _other_end(self.scenario, base)), -1) if base.channel is not None else None
+        outcome = self._pay(base.node, service.server, owed, pinned, hold=True)
+        if not outcome.success:
+            return self._failed(base, outcome.reason, outcome.last_failure, outcome)
+        self.wallets[service.server] -= base.amount_sat  # the on-chain HTLC is broadcast
+        started = replace(base, route=self._route(outcome.path), attempts=outcome.attempts,
+                          fee_msat=outcome.fee_msat)
+        amounts = self.engine.hop_amounts(outcome.path, owed)
+        self.pending.append(_Pending(started, self.height + service.confirmations, outcome.path, amounts))
+        return started
+
+    def _finish_out(self, pending: _Pending) -> SwapResult:
+        result = pending.result
+        self.wallets[result.node] += result.amount_sat - result.miner_fee_sat
+        self.engine.settle_held(pending.held_path, pending.held_amounts)
+        total = result.fee_msat + (result.server_fee_sat + result.miner_fee_sat) * K.MSAT
+        return replace(result, success=True, status=SUCCEEDED, fee_msat=total, finished_height=self.height)
+
+    def _finish_in(self, pending: _Pending) -> SwapResult:
+        result, service = pending.result, self.service
+        owed = (result.amount_sat - result.server_fee_sat) * K.MSAT
+        last = self.graph.edge_of(_other_end(self.scenario, result), result.node) if result.channel is not None else -1
+        outcome = self._pay(service.server, result.node, owed, (-1, last) if last >= 0 else None, hold=False)
+        ended = replace(result, route=self._route(outcome.path), attempts=outcome.attempts,
+                        finished_height=self.height)
+        if outcome.success:
+            self.wallets[service.server] += result.amount_sat
+            return replace(ended, success=True, status=SUCCEEDED,
+                           fee_msat=(result.server_fee_sat + result.miner_fee_sat) * K.MSAT)
+        # The server could not pay: it refunds on-chain, which costs the node a second miner fee.
+        self.wallets[result.node] += result.amount_sat - result.miner_fee_sat
+        detail = f"refunded on-chain; {outcome.last_failure}".rstrip("; ")
+        return replace(ended, status=FAILED, failure_reason=outcome.reason, failure_detail=detail,
+                       fee_msat=2 * result.miner_fee_sat * K.MSAT, miner_fee_sat=2 * result.miner_fee_sat,
+                       server_fee_sat=0)
+
+    def _pay(self, sender: str, receiver: str, amount_msat: int, pinned: tuple[int, int] | None,
+             hold: bool) -> Outcome:
+        ids = self.graph.node_id
+        limit = limits.default_fee_limit_sat(amount_msat // K.MSAT) * K.MSAT
+        return self.engine.send(ids[sender], ids[receiver], amount_msat, limit, pinned, hold=hold)
+
+    def _route(self, path: list[int]) -> tuple[str, ...]:
+        g = self.graph
+        if not path:
+            return ()
+        return (g.nodes[g.edge_from[path[0]]], *(g.nodes[g.edge_to[e]] for e in path))
+
+    def _failed(self, base: SwapResult, reason: str, detail: str, outcome: Outcome | None = None) -> SwapResult:
+        return replace(base, status=FAILED, failure_reason=reason, failure_detail=detail,
+                       finished_height=self.height, server_fee_sat=0, miner_fee_sat=0,
+                       route=self._route(outcome.path) if outcome else (),
+                       attempts=outcome.attempts if outcome else 0)
+
+
+def _other_end(scenario: Scenario, result: SwapResult) -> str:
+    """The node at the other end of the swap's channel from the swapping node."""
+    assert result.channel is not None
+    spec = scenario.channels[result.channel]
+    return spec.b if spec.a == result.node else spec.a
