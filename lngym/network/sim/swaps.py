@@ -17,7 +17,7 @@ import itertools
 from dataclasses import dataclass, replace
 
 from lngym.network import failures, limits
-from lngym.network.base import FAILED, PENDING, SUCCEEDED, SWAP_IN, SWAP_OUT, SwapResult
+from lngym.network.base import FAILED, SUCCEEDED, SWAP_OUT, SwapResult
 from lngym.network.sim import constants as K
 from lngym.network.sim.graph import ChannelGraph
 from lngym.network.sim.payments import Outcome, PaymentEngine
