@@ -3,8 +3,10 @@
 The binaries are built from their Go modules through a small wrapper module per
 project (lnd's ``replace`` directives only take effect in the main module).
 They are static (CGO off), so the same files also go into the Docker images.
-A JSON manifest beside them records what was built, which makes a second
-``lngym install`` a no-op.
+lnd and lncli get the build tags of lnd's releases (``versions.LND_BUILD_TAGS``).
+A JSON manifest beside them records the version and tags of each build, which
+makes a second ``lngym install`` a no-op and an install made with other tags
+(or none, as before lngym recorded them) a rebuild.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from lngym.paths import bin_dir, cache_dir
 MANIFEST = ".lngym-versions.json"
 
 
-def installed_versions(target: Path) -> dict[str, str]:
-    """Versions recorded by the last install into ``target`` (empty if none)."""
+def installed_versions(target: Path) -> dict[str, object]:
+    """Version and tags of each binary recorded by the last install into ``target`` (empty if none)."""
     try:
         return json.loads((target / MANIFEST).read_text())
     except (OSError, ValueError):
@@ -32,13 +34,13 @@ def installed_versions(target: Path) -> dict[str, str]:
 
 
 def missing_binaries(target: Path | None = None) -> list[str]:
-    """Binaries absent from ``target`` or built from another version than pinned."""
+    """Binaries absent from ``target`` or built from another version or with other tags than pinned."""
     target = target or bin_dir()
     recorded = installed_versions(target)
     return [
         name
-        for name, (_module, _package, version) in versions.BINARIES.items()
-        if not (target / name).is_file() or recorded.get(name) != version
+        for name, build in versions.BINARIES.items()
+        if not (target / name).is_file() or recorded.get(name) != build.manifest_entry()
     ]
 
 
@@ -70,27 +72,31 @@ def install(
             "install Go 1.25 or newer (https://go.dev/doc/install) and run `lngym install` again"
         )
     target.mkdir(parents=True, exist_ok=True)
-    by_module: dict[tuple[str, str], list[str]] = {}
+    by_build: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     for name in todo:
-        module, package, version = versions.BINARIES[name]
-        by_module.setdefault((module, version), []).append(package)
-    for (module, version), packages in by_module.items():
-        log(f"building {', '.join(p.rsplit('/', 1)[-1] for p in packages)} {version} (a few minutes on first run)")
-        _go_build(go, module, version, packages, target)
+        build = versions.BINARIES[name]
+        by_build.setdefault((build.module, build.version, build.tags), []).append(build.package)
+    for (module, version, tags), packages in by_build.items():
+        with_tags = f" with tags {' '.join(tags)}" if tags else ""
+        names = ", ".join(p.rsplit("/", 1)[-1] for p in packages)
+        log(f"building {names} {version}{with_tags} (a few minutes on first run)")
+        _go_build(go, module, version, tags, packages, target)
     recorded = installed_versions(target)
-    recorded.update({name: versions.BINARIES[name][2] for name in todo})
+    recorded.update({name: versions.BINARIES[name].manifest_entry() for name in todo})
     (target / MANIFEST).write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
     log(f"installed {', '.join(todo)} into {target}")
     return todo
 
 
-def _go_build(go: str, module: str, version: str, packages: list[str], target: Path) -> None:
+def _go_build(
+    go: str, module: str, version: str, tags: tuple[str, ...], packages: list[str], target: Path
+) -> None:
     """Run ``go build`` for ``packages`` inside a fresh wrapper module."""
     work = cache_dir() / "build" / f"{module.rsplit('/', 1)[-1]}-{version}"
     work.mkdir(parents=True, exist_ok=True)
     (work / "go.mod").write_text(_wrapper_go_mod(module, version))
     env = dict(os.environ, GOFLAGS="-mod=mod", CGO_ENABLED="0")
-    command = [go, "build", "-trimpath", "-o", str(target) + os.sep, *packages]
+    command = [go, "build", "-trimpath", "-tags", ",".join(tags), "-o", str(target) + os.sep, *packages]
     result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         tail = "\n".join(result.stderr.strip().splitlines()[-15:])

@@ -2,7 +2,9 @@
 
 Every failure is raised as ``NodeError("bob: SendPaymentV2 failed: …")`` so the
 caller always learns which node and which call broke, and no raw
-``grpc.RpcError`` escapes into envs or the CLI.
+``grpc.RpcError`` escapes into envs or the CLI. The calls of the on-chain
+wallet, of hold invoices and of payments followed in the background live in
+their own modules (wallet.py, invoices.py, inflight.py), mixed in here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Any, Iterator
 import grpc
 
 from lngym.errors import NodeError
-from lngym.lnd.protos import lightning_grpc, lightning_pb2, router_grpc, router_pb2
+from lngym.lnd.inflight import PaymentTracking
+from lngym.lnd.invoices import InvoiceCalls
+from lngym.lnd.protos import invoices_grpc, lightning_grpc, lightning_pb2, router_grpc, router_pb2
+from lngym.lnd.wallet import WalletCalls
 
 #: Deadline for quick RPCs (getinfo, listchannels, ...), in seconds.
 CALL_TIMEOUT = 10.0
@@ -28,8 +33,8 @@ def htlc_failure_text(code: int) -> str:
     return lightning_pb2.Failure.FailureCode.Name(code).lower().replace("_", " ")
 
 
-class LndClient:
-    """Typed access to one LND node's Lightning, Router and State services."""
+class LndClient(WalletCalls, InvoiceCalls, PaymentTracking):
+    """Typed access to one LND node's Lightning, Router, Invoices and State services."""
 
     def __init__(
         self, name: str, target: str, tls_cert: Path, macaroon: Path | None = None
@@ -51,6 +56,7 @@ class LndClient:
         self.lightning = lightning_grpc.LightningStub(self._channel)
         self.router = router_grpc.RouterStub(self._channel)
         self.state = lightning_grpc.StateStub(self._channel)
+        self.invoices = invoices_grpc.InvoicesStub(self._channel)
 
     def close(self) -> None:
         """Close the underlying channel; the client is unusable afterwards."""
@@ -75,21 +81,6 @@ class LndClient:
     def stop_daemon(self) -> None:
         """Ask lnd to shut down gracefully."""
         self._call(self.lightning, "StopDaemon", lightning_pb2.StopRequest())
-
-    # -- on-chain wallet ----------------------------------------------------------------
-    def new_address(self) -> str:
-        """A fresh P2WPKH address of the node's wallet."""
-        request = lightning_pb2.NewAddressRequest(type=lightning_pb2.WITNESS_PUBKEY_HASH)
-        return self._call(self.lightning, "NewAddress", request).address
-
-    def wallet_balance(self) -> Any:
-        """Confirmed and unconfirmed on-chain balance."""
-        return self._call(self.lightning, "WalletBalance", lightning_pb2.WalletBalanceRequest())
-
-    def send_many(self, outputs: dict[str, int], sat_per_vbyte: int = 2) -> str:
-        """Pay several addresses in one transaction; returns the txid."""
-        request = lightning_pb2.SendManyRequest(AddrToAmount=outputs, sat_per_vbyte=sat_per_vbyte)
-        return self._call(self.lightning, "SendMany", request).txid
 
     # -- peers and channels ----------------------------------------------------------------
     def connect_peer(self, pubkey: str, host: str) -> None:
@@ -172,6 +163,10 @@ class LndClient:
     def reset_mission_control(self) -> None:
         """Forget past payment failures, so resets give the router a clean slate."""
         self._call(self.router, "ResetMissionControl", router_pb2.ResetMissionControlRequest())
+
+    def _failure(self, method: str, exc: grpc.RpcError) -> NodeError:
+        """The NodeError of a failed streaming call, worded as ``_call`` words those of unary ones."""
+        return NodeError(f"{self.name}: {method} failed: {_describe(exc)}")
 
 
 def _unreachable(exc: grpc.RpcError) -> bool:
