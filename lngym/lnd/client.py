@@ -66,7 +66,7 @@ class LndClient(WalletCalls, InvoiceCalls, PaymentTracking):
         try:
             return getattr(stub, method)(request, timeout=timeout)
         except grpc.RpcError as exc:
-            raise NodeError(f"{self.name}: {method} failed: {_describe(exc)}", self.name, _unreachable(exc)) from None
+            raise self._failure(method, exc) from None
 
     # -- node state -------------------------------------------------------------------
     def get_state(self) -> str:
@@ -151,7 +151,7 @@ class LndClient(WalletCalls, InvoiceCalls, PaymentTracking):
                 raise NodeError(f"{self.name}: SendPaymentV2 ended without a payment status", self.name)
             return final
         except grpc.RpcError as exc:
-            raise NodeError(f"{self.name}: SendPaymentV2 failed: {_describe(exc)}", self.name, _unreachable(exc)) from None
+            raise self._failure("SendPaymentV2", exc) from None
 
     def list_payments(self, since_unix: int = 0) -> list[Any]:
         """Outgoing payments created at or after ``since_unix`` (all of them by default)."""
@@ -165,8 +165,8 @@ class LndClient(WalletCalls, InvoiceCalls, PaymentTracking):
         self._call(self.router, "ResetMissionControl", router_pb2.ResetMissionControlRequest())
 
     def _failure(self, method: str, exc: grpc.RpcError) -> NodeError:
-        """The NodeError of a failed streaming call, worded as ``_call`` words those of unary ones."""
-        return NodeError(f"{self.name}: {method} failed: {_describe(exc)}")
+        """The NodeError of a failed call, naming the node and the call."""
+        return NodeError(f"{self.name}: {method} failed: {_describe(exc)}", self.name, _unreachable(exc))
 
 
 def _unreachable(exc: grpc.RpcError) -> bool:

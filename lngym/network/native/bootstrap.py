@@ -78,15 +78,28 @@ def send_with_mature_coins(btcd: Btcd, send: Callable[[], str]) -> str:
     return send()
 
 
+def funder_of(scenario: Scenario) -> str:
+    """The node whose wallet receives the mined coins: the swap server if there is one
+    (a server with a deep wallet is what real ones are), else the first node."""
+    return scenario.swap.server if scenario.swap is not None else scenario.nodes[0]
+
+
 def fund_openers(btcd: Btcd, nodes: dict[str, LndNode], scenario: Scenario) -> None:
-    """One transaction from the first node gives every opener one UTXO per channel."""
+    """One transaction from the funder gives every opener one UTXO per channel and
+    every node its ``[wallets]`` funds."""
     outputs: dict[str, int] = {}
     needs: dict[str, int] = {}
+    funder_name = funder_of(scenario)
     for channel in scenario.channels:
         address = nodes[channel.a].client.new_address()
         outputs[address] = channel.capacity_sat + FUNDING_MARGIN_SAT
         needs[channel.a] = needs.get(channel.a, 0) + outputs[address]
-    funder = nodes[scenario.nodes[0]]
+    for name, amount in scenario.wallets.items():
+        if amount > 0 and name != funder_name:
+            address = nodes[name].client.new_address()
+            outputs[address] = amount
+            needs[name] = needs.get(name, 0) + amount
+    funder = nodes[funder_name]
     total = sum(outputs.values()) + FUNDING_MARGIN_SAT
     wait_until(
         lambda: funder.client.wallet_balance().confirmed_balance >= total,

@@ -321,7 +321,7 @@ class NativeCluster:
             node.start()
         self._save_pids()
         bootstrap.parallel(self.lnd.values(), lambda node: node.wait_rpc_active())
-        bootstrap.fund_first_node(self.btcd, self.lnd[self.scenario.nodes[0]])
+        bootstrap.fund_first_node(self.btcd, self.lnd[bootstrap.funder_of(self.scenario)])
         height = self.btcd.height()
         bootstrap.parallel(self.lnd.values(), lambda node: node.wait_synced(height))
         for name, node in self.lnd.items():

@@ -24,11 +24,13 @@ from lngym.network.base import (
     PaymentRequest,
     PaymentResult,
     Snapshot,
+    SwapResult,
 )
 from lngym.network.native import bootstrap
 from lngym.network.native.cluster import NativeCluster
 from lngym.network.native.payments import failed_result, keysend_fields, result_from_payment
 from lngym.network.native.snapshot import SnapshotReader
+from lngym.network.native.swaps import NativeSwapDesk
 from lngym.network.native.state import ChannelRecord
 from lngym.scenario import Scenario
 
@@ -56,6 +58,7 @@ class NativeNetwork(ManagedNetwork):
         self.home: Path = self.cluster.home
         self._started = False
         self._snapshots = SnapshotReader(self.cluster)
+        self._swaps = NativeSwapDesk(self.cluster)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -153,6 +156,22 @@ class NativeNetwork(ManagedNetwork):
                 )
         return found
 
+    # -- chain and swaps ----------------------------------------------------------------------
+    def _height(self) -> int:
+        return self._swaps.height()
+
+    def _mine(self, blocks: int) -> list[SwapResult]:
+        return self._swaps.mine(blocks)
+
+    def _wallet_balances(self) -> dict[str, int]:
+        return self._swaps.wallets()
+
+    def _pending_swaps(self) -> list[SwapResult]:
+        return [p.result for p in self._swaps.pending]
+
+    def _swap(self, kind: str, node: str, amount_sat: int, channel: int | None) -> SwapResult:
+        return self._swaps.start(kind, node, amount_sat, channel)
+
     # -- payments -----------------------------------------------------------------------------
     def _pay(self, request: PaymentRequest, keysend: bool, fee_limit_sat: int) -> PaymentResult:
         """Pay an invoice of the receiver (or keysend) and wait for the outcome."""
@@ -217,11 +236,13 @@ class NativeNetwork(ManagedNetwork):
         Nodes that died are restarted first. ``hard`` rebuilds the network instead.
         """
         if hard:
+            self._swaps.pending = []  # the rebuilt network has none
             self.cluster.rebuild()
             self._snapshots.forget()
             return self._snapshot()
         for name in self.down_nodes():
             self.cluster.restart_node(name)
+        self._swaps.cancel_all()
         for _round in range(RESET_ROUNDS):
             snapshot = self._snapshot()
             moves = [m for m in (self._correction(c) for c in snapshot.channels) if m is not None]

@@ -1,0 +1,151 @@
+"""Submarine swaps on real LND and btcd: both legs move, refunds refund, a crash loses nothing.
+
+One network of tests/scenarios/swaps3.toml (alice, bob and the swap server
+``loop``) for the module; each test starts from its initial channel balances.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lngym.errors import InsufficientFundsError, InvalidAmountError, LngymError, NoChannelError
+from lngym.network import Network, make
+from lngym.network.base import FAILED, PENDING, SUCCEEDED
+from lngym.network.native import NativeNetwork
+
+pytestmark = pytest.mark.live
+
+SCENARIO = Path(__file__).parent / "scenarios" / "swaps3.toml"
+
+
+@pytest.fixture(scope="module")
+def swap_network() -> Iterator[NativeNetwork]:
+    home = Path(tempfile.mkdtemp(prefix="lngym-test-swaps-"))
+    network = make("native", SCENARIO, home=home, tmpfs=True)
+    assert isinstance(network, NativeNetwork)
+    network.up()
+    yield network
+    network.clean()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def swaps(swap_network: NativeNetwork) -> NativeNetwork:
+    swap_network.reset_balances()
+    return swap_network
+
+
+def local(network: Network, channel: int, node: str) -> int:
+    return network.snapshot().channels[channel].balance_of(node)
+
+
+def total_funds(network: Network) -> int:
+    """Every node's on-chain plus channel funds."""
+    channels = sum(c.balance_a_sat + c.balance_b_sat for c in network.snapshot().channels)
+    return channels + sum(network.wallet_balances().values())
+
+
+def test_swap_out_moves_channel_funds_on_chain_after_confirmations(swaps: NativeNetwork) -> None:
+    wallet = swaps.wallet_balances()["alice"]
+    before = local(swaps, 0, "alice")
+    started = swaps.swap_out("alice", 200_000, channel=0)
+    assert started.status == PENDING and started.route == ("alice", "bob", "loop")
+    assert swaps.pending_swaps() == [started]
+    assert swaps.mine(2) == []  # two of three confirmations
+    ended = swaps.mine(1)
+    assert [r.swap_id for r in ended] == [started.swap_id]
+    result = ended[0]
+    assert result.status == SUCCEEDED and result.success and result.blocks == 3
+    server_fee = 100 + 200_000 * 5_000 // 1_000_000
+    assert result.server_fee_sat == server_fee and result.miner_fee_sat == 300
+    routing_sat = result.fee_sat - server_fee - 300
+    assert local(swaps, 0, "alice") == before - 200_000 - server_fee - routing_sat
+    assert swaps.wallet_balances()["alice"] == wallet + 200_000 - 300
+    assert swaps.pending_swaps() == []
+
+
+def test_swap_in_moves_on_chain_funds_into_the_channel(swaps: NativeNetwork) -> None:
+    wallet = swaps.wallet_balances()["alice"]
+    before = local(swaps, 2, "alice")
+    started = swaps.swap_in("alice", 300_000, channel=2)
+    assert started.status == PENDING and started.miner_fee_sat > 0  # what LND's wallet paid
+    assert swaps.wallet_balances()["alice"] == wallet - 300_000 - started.miner_fee_sat
+    (result,) = swaps.mine(3)
+    assert result.status == SUCCEEDED and result.route == ("loop", "alice")
+    server_fee = 100 + 300_000 * 5_000 // 1_000_000
+    assert local(swaps, 2, "alice") == before + 300_000 - server_fee
+
+
+def test_swap_in_that_cannot_be_paid_is_refunded_on_chain(swaps: NativeNetwork) -> None:
+    wallet = swaps.wallet_balances()["alice"]
+    channels = [(c.balance_a_sat, c.balance_b_sat) for c in swaps.snapshot().channels]
+    # The server's side of loop-alice holds about 500,000 sat: 900,000 cannot come in that way.
+    started = swaps.swap_in("alice", 900_000, channel=2)
+    (result,) = swaps.mine(3)
+    assert result.status == FAILED and not result.success
+    assert result.failure_reason in ("no_route", "insufficient_balance")
+    assert "refunded 899,700 sat on-chain" in result.failure_detail
+    swaps.mine(1)  # the refund confirms
+    assert swaps.wallet_balances()["alice"] == wallet - started.miner_fee_sat - 300
+    assert [(c.balance_a_sat, c.balance_b_sat) for c in swaps.snapshot().channels] == channels
+
+
+def test_swap_out_beyond_the_servers_wallet_is_cancelled_and_nothing_moves(swaps: NativeNetwork) -> None:
+    """A Loop Out whose on-chain leg the server cannot pay: the held HTLC goes back."""
+    server_wallet = swaps.wallet_balances()["loop"]
+    assert server_wallet > 1_000_000  # the server received the mined coins
+    channels = [(c.balance_a_sat, c.balance_b_sat) for c in swaps.snapshot().channels]
+    drained = swaps.cluster.node("loop").client.send_coins(
+        swaps.cluster.node("bob").client.new_address(), server_wallet - 150_000)
+    assert drained
+    swaps.mine(1)
+    result = swaps.swap_out("alice", 200_000, channel=0)
+    assert result.status == FAILED and result.failure_reason == "swap_refused"
+    assert [(c.balance_a_sat, c.balance_b_sat) for c in swaps.snapshot().channels] == channels
+    # Give the server its coins back for the other tests.
+    bob = swaps.cluster.node("bob").client
+    bob.send_coins(swaps.cluster.node("loop").client.new_address(), server_wallet - 200_000)
+    swaps.mine(1)
+
+
+def test_server_killed_mid_swap_loses_no_funds(swaps: NativeNetwork) -> None:
+    before = total_funds(swaps)
+    started = swaps.swap_out("alice", 100_000, channel=0)
+    swaps.kill_node("loop")
+    assert swaps.mine(3) == []  # the server cannot settle while it is down: still pending
+    assert [s.swap_id for s in swaps.pending_swaps()] == [started.swap_id]
+    swaps.restart_node("loop")
+    (result,) = swaps.mine(1)
+    assert result.status == SUCCEEDED
+    lost = before - total_funds(swaps)
+    # Only the server's transaction fee left the network (the miner fee it paid), nothing else.
+    assert 0 <= lost <= 5_000, lost
+
+
+def test_bad_swaps_are_refused_alike_on_lnd_and_the_twin(swaps: NativeNetwork) -> None:
+    twin = make("sim", SCENARIO)
+    twin.start()
+    bad = [
+        (lambda n: n.swap_out("alice", 2_000_000), InvalidAmountError),  # above the server's max
+        (lambda n: n.swap_in("bob", 100_000), InsufficientFundsError),  # bob has no coins on-chain
+        (lambda n: n.swap_out("alice", 100_000, channel=1), NoChannelError),  # bob-loop is not alice's
+        (lambda n: n.swap_out("alice", 100_000, channel=9), NoChannelError),
+        (lambda n: n.swap_in("alice", 100_000, max_fee_sat=10), InvalidAmountError),  # cap below the fee
+    ]
+    channels = [(c.balance_a_sat, c.balance_b_sat) for c in swaps.snapshot().channels]
+    wallets = swaps.wallet_balances()
+    for call, error in bad:
+        outcomes = []
+        for network in (swaps, twin):
+            with pytest.raises(LngymError) as raised:
+                call(network)
+            outcomes.append((type(raised.value), str(raised.value)))
+        assert outcomes[0][0] is outcomes[1][0] is error, outcomes
+        assert outcomes[0][1].split(":")[0] == outcomes[1][1].split(":")[0]  # both name the call
+    assert [(c.balance_a_sat, c.balance_b_sat) for c in swaps.snapshot().channels] == channels
+    assert swaps.wallet_balances() == wallets and swaps.pending_swaps() == []
