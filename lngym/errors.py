@@ -32,3 +32,7 @@ class UnknownNodeError(LngymError):
 
 class InvalidAmountError(LngymError):
     """An amount that is not a positive integer within the channel's limits."""
+
+
+class CsvFormatError(LngymError):
+    """A CSV that is not one lngym wrote (another header, a truncated row); the message names the line."""

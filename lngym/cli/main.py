@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 from lngym import __version__
-from lngym.cli import bridge_cmds, network_cmds, simulate_cmds
+from lngym.cli import bridge_cmds, network_cmds, report_cmds, simulate_cmds
 from lngym.errors import LngymError
 
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     network_cmds.register(commands)
     simulate_cmds.register(commands)
     bridge_cmds.register(commands)
+    report_cmds.register(commands)
     return parser
 
 
