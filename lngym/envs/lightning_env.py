@@ -174,16 +174,22 @@ class LightningEnv(gym.Env):
         """
         if self.render_mode is None or self.network is None:
             return None
-        ratios = self._ratios()
-        rate = self._last_info.get("success_rate")
         if self.render_mode == "ansi":
+            ratios = self._ratios()
+            rate = self._last_info.get("success_rate")
             header = f"{self.scenario.name}  step {self._steps}" + (f"  success {rate:.0%}" if rate is not None else "")
             return render.ansi_table(self.scenario, ratios, header)
         if self.render_mode == "rgb_array":
-            return render.rgb_image(self.scenario, ratios, self._steps, rate)
+            return render.rgb_array(self.figure())
         assert self._window is not None
-        self._window.show(render.network_figure(self.scenario, ratios, self._steps, rate))
+        self._window.show(self.figure())
         return None
+
+    def figure(self) -> Any:
+        """The picture ``rgb_array`` renders, as a matplotlib Figure: to inspect, or to save as SVG or PDF."""
+        if self.network is None:
+            raise RuntimeError("call reset() before figure()")
+        return render.network_figure(self.scenario, self._ratios(), self._steps, self._last_info.get("success_rate"))
 
     def close(self) -> None:
         """Close the CSV and stop the network if this env started it (and only then)."""

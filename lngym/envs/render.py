@@ -135,12 +135,6 @@ def rgb_array(figure: Figure) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
 
 
-def rgb_image(scenario: Scenario, ratios: Sequence[float] | np.ndarray, step: int = 0,
-              success_rate: float | None = None) -> np.ndarray:
-    """The picture as pixels, ``FRAME_SIZE`` whatever the scenario."""
-    return rgb_array(network_figure(scenario, ratios, step, success_rate))
-
-
 def _draw_graph(axes: Any, scenario: Scenario, shares: np.ndarray) -> None:
     """Nodes, and each channel as a bar from a to b split at a's share."""
     from matplotlib.collections import LineCollection
