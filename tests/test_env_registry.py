@@ -46,7 +46,7 @@ def make(request: pytest.FixtureRequest) -> Iterator[Any]:
 
     def factory(env_id: str, **kwargs: Any) -> gym.Env:
         if live(env_id):
-            kwargs["home"] = str(request.getfixturevalue("seed_network").home)
+            kwargs["home"] = str(request.getfixturevalue("network").home)
         env = gym.make(env_id, **kwargs)
         made.append(env)
         return env
@@ -59,7 +59,7 @@ def make(request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.mark.parametrize("env_id", IDS)
 def test_gymnasium_check_env(env_id: str, make: Any) -> None:
     # The render checks make fresh envs from the spec (for "human" too); they run under Xvfb below.
-    check_env(make(env_id).unwrapped, skip_render_check=True)
+    check_env(make(env_id, payments_per_step=4).unwrapped, skip_render_check=True)
 
 
 @pytest.mark.parametrize("env_id", [env_id for env_id in ENV_IDS if not gym.spec(env_id).nondeterministic])
@@ -199,7 +199,7 @@ def display() -> Iterator[str]:
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_human_mode_opens_a_window(env_id: str, display: str, request: pytest.FixtureRequest) -> None:
-    kwargs = {"home": str(request.getfixturevalue("seed_network").home)} if live(env_id) else {}
+    kwargs = {"home": str(request.getfixturevalue("network").home)} if live(env_id) else {}
     environment = dict(os.environ, DISPLAY=display)
     environment.pop("MPLBACKEND", None)
     result = subprocess.run([sys.executable, "-c", HUMAN_SCRIPT, env_id, json.dumps(kwargs), "0" if live(env_id) else "1"],
