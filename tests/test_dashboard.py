@@ -26,6 +26,12 @@ import pytest
 from websockets.sync.client import connect
 
 from bridge_support import Client, env_bridge
+from lngym.bridge import BridgeServer, BridgeSettings, Publisher
+from lngym.bridge.protocol import channel_update_message
+from lngym.bridge.relay import SuggestionRelay
+from lngym.network.sim import Sim
+from lngym.scenario import load_scenario
+from lngym.simulation import Simulation, SimulationConfig
 
 #: Where to look for a Chromium binary, after $LNGYM_CHROMIUM.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -287,6 +293,27 @@ def test_ten_thousand_transactions_keep_the_page_bounded(bridge: BridgeProcess, 
     print(f"\nDOM {nodes_before} -> {nodes_after} elements, JS heap {heap_before:,} -> {heap_after:,} bytes; "
           f"screenshot {artifacts / 'dashboard-10k.png'}")
     controller.close()
+
+
+def test_the_simulate_flow_feeds_the_page_too(page: Any) -> None:
+    """What `lngym simulate --bridge --dashboard` serves, on the twin: payments and rebalances as they end."""
+    with Sim(load_scenario("seed")) as network:
+        publisher = Publisher()
+        relay = SuggestionRelay(network, publisher)
+        simulation = Simulation(network, SimulationConfig(payments=300, rebalance_every=100, seed=1))
+        relay.attach(simulation)
+        thread = BridgeServer(relay, publisher, BridgeSettings(port=0, dashboard_port=0)).start_in_thread()
+        try:
+            open_dashboard(page, f"http://127.0.0.1:{thread.server.dashboard_port}/")
+            assert page.text_content("#source") == "lngym simulate · scenario seed"
+            simulation.run()
+            rebalances = simulation.stats.summary().rebalances
+            page.wait_for_function("total => window.lngym.transactions >= total", arg=300 + rebalances,
+                                   timeout=PAGE_WAIT_MS)
+            assert_same_shares(page, channel_update_message(network.snapshot(), relay.pubkeys))
+            assert rebalances and page.eval_on_selector_all("#feed tr.action", "rows => rows.length") > 0
+        finally:
+            thread.stop()
 
 
 # -- the HTTP side and the env_step broadcast, without a browser ---------------------------------
