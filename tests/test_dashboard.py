@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bridge_support import Client, env_bridge
 from websockets.sync.client import connect
 
-from bridge_support import Client, env_bridge
 from lngym.bridge import BridgeServer, BridgeSettings, Publisher
 from lngym.bridge.protocol import channel_update_message
 from lngym.bridge.relay import SuggestionRelay

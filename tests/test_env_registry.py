@@ -203,7 +203,7 @@ def test_human_mode_opens_a_window(env_id: str, display: str, request: pytest.Fi
     environment = dict(os.environ, DISPLAY=display)
     environment.pop("MPLBACKEND", None)
     result = subprocess.run([sys.executable, "-c", HUMAN_SCRIPT, env_id, json.dumps(kwargs), "0" if live(env_id) else "1"],
-                            capture_output=True, text=True, env=environment, timeout=300)
+                            check=False, capture_output=True, text=True, env=environment, timeout=300)
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout.strip().splitlines()[0])
     assert shown["backend"].lower() != "agg" and shown["figures"] == [1], shown

@@ -30,7 +30,7 @@ def simulate_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lngym.cli.main", "report", *args],
-                          capture_output=True, text=True, timeout=300)
+                          check=False, capture_output=True, text=True, timeout=300)
 
 
 def test_report_of_a_simulate_csv_writes_the_plots_and_the_index(simulate_csv: Path, tmp_path: Path) -> None:

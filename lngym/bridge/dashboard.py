@@ -18,10 +18,11 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from http import HTTPStatus
 from importlib import resources
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
@@ -57,7 +58,7 @@ class Dashboard:
         self._page, self._policy = build_page(websocket_port)
         self._authorized = authorized
 
-    def server(self, host: str, port: int) -> serve:
+    def server(self, host: str, port: int) -> AbstractAsyncContextManager[Server]:
         """The HTTP server, an async context manager that listens while entered."""
         return serve(_never_upgraded, host, port, process_request=self.respond, compression=None)
 

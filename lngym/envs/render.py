@@ -144,9 +144,9 @@ def _draw_graph(axes: Any, scenario: Scenario, shares: np.ndarray) -> None:
     split = ends[:, 0] + (ends[:, 1] - ends[:, 0]) * shares[:, None]
     crowded = len(scenario.channels) > 50
     width = 0.6 if crowded else 5.0
-    axes.add_collection(LineCollection(np.stack([ends[:, 0], split], axis=1), colors=SIDE_A, linewidths=width,
+    axes.add_collection(LineCollection(list(np.stack([ends[:, 0], split], axis=1)), colors=SIDE_A, linewidths=width,
                                        alpha=0.7 if crowded else 1.0, zorder=1))
-    axes.add_collection(LineCollection(np.stack([split, ends[:, 1]], axis=1), colors=SIDE_B, linewidths=width,
+    axes.add_collection(LineCollection(list(np.stack([split, ends[:, 1]], axis=1)), colors=SIDE_B, linewidths=width,
                                        alpha=0.7 if crowded else 1.0, zorder=1))
     points = np.array(list(where.values()))
     axes.scatter(points[:, 0], points[:, 1], s=4 if crowded else 160, c=NODE, zorder=2)

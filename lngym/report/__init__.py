@@ -63,8 +63,8 @@ def summary(report: Report) -> list[tuple[str, str]]:
             ("payments", f"{count:,}, {rate} succeeded"),
             ("volume sent", f"{int(report.columns['amount_sat'][ok & payment].sum()):,} sat"),
             ("routing fees", f"{report.columns['fee_sat'][ok & payment].sum():,.3f} sat"),
-            ("rebalances and swaps", f"{int((~payment).sum()):,} ({int((ok & ~payment).sum()):,} succeeded), "
-                                     f"{report.columns['fee_sat'][ok & ~payment].sum():,.3f} sat in fees"),
+            ("rebalances and swaps", (f"{int((~payment).sum()):,} ({int((ok & ~payment).sum()):,} succeeded), "
+                                      f"{report.columns['fee_sat'][ok & ~payment].sum():,.3f} sat in fees")),
         ]
     elif "success_rate" in report.columns:
         rows.append(("mean success rate per step", f"{np.mean(report.columns['success_rate']):.1%}"))

@@ -50,25 +50,9 @@ def load(path: str | Path) -> Report:
     """The checked contents of ``path``, or a CsvFormatError naming the line that is wrong."""
     path = Path(path)
     try:
-        handle = open(path, newline="", encoding="utf-8")
+        header, kind, balance_columns, records = _records(path)
     except OSError as exc:
         raise CsvFormatError(f"{path}: cannot read it: {exc.strerror}") from None
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise CsvFormatError(f"{path}: line 1: the file is empty; expected a header")
-            kind, balance_columns = _kind(path, header)
-            records: list[tuple[int, list[str]]] = []
-            for row in reader:
-                if len(row) != len(header):
-                    problem = "truncated row" if len(row) < len(header) else "row with too many fields"
-                    raise CsvFormatError(f"{path}: line {reader.line_num}: {problem}: "
-                                         f"{len(row)} fields, the header has {len(header)}")
-                records.append((reader.line_num, row))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise CsvFormatError(f"{path}: line {reader.line_num + 1}: not readable as CSV: {exc}") from None
     if not records:
         raise CsvFormatError(f"{path}: no rows after the header; nothing to report")
     report = Report(path, kind)
@@ -89,6 +73,27 @@ def load(path: str | Path) -> Report:
     report.balances = {name[len(BALANCE_PREFIX):]: np.array(parse.column(name, float, "a number"), dtype=np.float64)
                        for name in balance_columns}
     return report
+
+
+def _records(path: Path) -> tuple[list[str], str, list[str], list[tuple[int, list[str]]]]:
+    """Header, kind, balance columns and every row with its line number; CsvFormatError at the first bad line."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise CsvFormatError(f"{path}: line 1: the file is empty; expected a header")
+            kind, balance_columns = _kind(path, header)
+            records: list[tuple[int, list[str]]] = []
+            for row in reader:
+                if len(row) != len(header):
+                    problem = "truncated row" if len(row) < len(header) else "row with too many fields"
+                    raise CsvFormatError(f"{path}: line {reader.line_num}: {problem}: "
+                                         f"{len(row)} fields, the header has {len(header)}")
+                records.append((reader.line_num, row))
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise CsvFormatError(f"{path}: line {reader.line_num + 1}: not readable as CSV: {exc}") from None
+    return header, kind, balance_columns, records
 
 
 def _kind(path: Path, header: list[str]) -> tuple[str, list[str]]:
