@@ -67,3 +67,7 @@ class InvalidPaymentError(LngymError):
 
 class SettingError(LngymError, ValueError):
     """A setting (a policy's threshold, a run's pace) outside what it can be."""
+
+
+class CsvFormatError(LngymError):
+    """A CSV that is not one lngym wrote (another header, a truncated row); the message names the line."""

@@ -7,7 +7,8 @@ the loop itself by default: its step never waits on I/O and takes a fraction
 of a millisecond, less than the hand-over to a thread and back would cost
 (``threaded=True`` forces the worker). Every payment and rebalance the env
 makes is published as a ``transaction`` (the bridge observes the env's
-network), and every reset and step ends with a ``channel_update``.
+network), and every reset and step ends with a ``channel_update`` and, for the
+clients that asked, an ``env_step`` (episode, step, reward).
 A step's messages are handed to the event loop together when it ends, in
 order and before its ``step_result``: one wake-up of the loop per step instead
 of one per payment, which keeps the bridge's cost per step low.
@@ -27,6 +28,7 @@ import numpy as np
 import lngym  # noqa: F401  (registers the env ids)
 from lngym.bridge.protocol import (
     channel_update_message,
+    env_step_message,
     space_json,
     transaction_message,
 )
@@ -62,6 +64,7 @@ class EnvBackend:
         self.pubkeys: dict[str, str] = {}
         self.network: Network | None = None
         self.episode = "none"  # none | running | ended
+        self.episodes = 0
         self._outbox: list[dict[str, Any]] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lngym-env")
         self._threaded = threaded
@@ -132,25 +135,27 @@ class EnvBackend:
     def _reset(self, seed: int | None, options: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(seed=seed, options=options)
         self.episode = "running"
-        self._publish_snapshot()
+        self.episodes += 1
+        self._publish_snapshot(env_step_message(self.episodes, None, False, False, {}))
         return obs, info
 
     def _step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(action)
         if terminated or truncated:
             self.episode = "ended"
-        self._publish_snapshot()
+        self._publish_snapshot(env_step_message(self.episodes, float(reward), bool(terminated), bool(truncated), info))
         return obs, float(reward), bool(terminated), bool(truncated), info
 
     def _publish_result(self, result: PaymentResult) -> None:
         if self.publisher.listening:
             self._outbox.append(transaction_message(result))
 
-    def _publish_snapshot(self) -> None:
-        """Publish the call's transactions and the channels after it, in one hand-over to the loop."""
+    def _publish_snapshot(self, env_step: dict[str, Any]) -> None:
+        """Publish the call's transactions, the channels after it and its ``env_step``, in one hand-over."""
         outbox, self._outbox = self._outbox, []
         if self.publisher.listening and self.network is not None:
             outbox.append(channel_update_message(self.network.snapshot(), self.pubkeys))
+            outbox.append(env_step)
             self.publisher.publish_many(outbox)
 
     def close(self) -> None:

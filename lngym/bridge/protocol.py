@@ -28,6 +28,8 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 #: Frames above this are refused by the WebSocket layer itself (close code 1009).
 HARD_FRAME_LIMIT = 1024 * 1024
+#: The opt-in broadcast of an env's episode, step and reward (for observers such as the dashboard).
+ENV_STEP = "env_step"
 
 
 def _default(value: Any) -> Any:
@@ -75,6 +77,29 @@ def transaction_message(result: PaymentResult) -> dict[str, Any]:
             "kind": result.kind,
             "timestamp": result.timestamp,
         },
+    }
+
+
+def env_step_message(episode: int, reward: float | None, terminated: bool, truncated: bool,
+                     info: Mapping[str, Any]) -> dict[str, Any]:
+    """``env_step``: what an observer needs of a reset (step 0, no reward) or a step, without the observation."""
+    rebalances = [
+        {**r, "from_node": wire_name(r["from_node"]), "to_node": wire_name(r["to_node"]),
+         "route": [wire_name(node) for node in r["route"]]}
+        for r in info.get("rebalances", [])
+    ]
+    return {
+        "type": ENV_STEP,
+        "episode": episode,
+        "step": info.get("step", 0),
+        "reward": reward,
+        "terminated": terminated,
+        "truncated": truncated,
+        "success_rate": info.get("success_rate"),
+        "payments": info.get("payments", 0),
+        "successes": info.get("successes", 0),
+        "rebalance_fee_sat": info.get("rebalance_fee_sat", 0.0),
+        "rebalances": rebalances,
     }
 
 

@@ -7,6 +7,10 @@ full drops the message and counts it, and the next message that reaches that
 client carries ``"dropped": n``. Replies to a client's own requests are never
 dropped; instead the server stops reading from a client whose replies pile up,
 so a client that sends without reading only ever stalls itself.
+
+``env_step`` is the one opt-in broadcast: only clients that asked for it
+(``subscribe`` with ``"env_steps": true``, as the dashboard does) get it, and it
+carries no ``seq``, so everyone else's sequence has no gaps it could not explain.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from lngym.bridge.protocol import encode
+from lngym.bridge.protocol import ENV_STEP, encode
 
 #: Broadcast messages a client may have waiting before new ones are dropped for it.
 DEFAULT_QUEUE_SIZE = 1024
@@ -34,6 +38,8 @@ class ClientChannel:
         self.connection = connection
         self.queue_size = queue_size
         self.dropped_total = 0
+        #: Whether this client asked for ``env_step`` broadcasts.
+        self.env_steps = False
         self._items: deque[tuple[bytes, int, bool]] = deque()
         self._broadcasts = 0
         self._dropped = 0
@@ -121,6 +127,12 @@ class Publisher:
 
     def broadcast(self, message: dict[str, Any]) -> None:
         """Number, encode once and queue ``message`` for every client (loop thread only)."""
+        if message["type"] == ENV_STEP:
+            data = encode(message)
+            for client in self.clients:
+                if client.env_steps:
+                    client.offer(data)
+            return
         self.seq += 1
         message["seq"] = self.seq
         data = encode(message)

@@ -5,12 +5,15 @@ broadcast. The first client whose ``reset``, ``step`` or
 ``rebalance_suggestion`` is accepted becomes the controller until it
 disconnects; the same messages from anyone else get an ``error``. Every frame
 is validated before it can act, and every frame that cannot be taken is
-answered with an ``error`` — the connection and the server stay up.
+answered with an ``error`` — the connection and the server stay up. With a
+``dashboard_port`` the dashboard page (``lngym.bridge.dashboard``) is served
+on that port of the same host, behind the same token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import ipaddress
 import logging
@@ -28,6 +31,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response
 
+from lngym.bridge.dashboard import Dashboard
 from lngym.bridge.protocol import (
     HARD_FRAME_LIMIT,
     MAX_MESSAGE_BYTES,
@@ -52,6 +56,8 @@ log = logging.getLogger("lngym.bridge")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 6789
+#: The dashboard's default port: the bridge's default plus one.
+DEFAULT_DASHBOARD_PORT = DEFAULT_PORT + 1
 TOKEN_ENV = "LNGYM_BRIDGE_TOKEN"
 
 
@@ -82,6 +88,8 @@ class BridgeSettings:
     token: str | None = None
     queue_size: int = DEFAULT_QUEUE_SIZE
     max_message_bytes: int = MAX_MESSAGE_BYTES
+    #: Serve the dashboard on this port (0 picks a free one); None serves none.
+    dashboard_port: int | None = None
 
 
 def is_loopback(host: str) -> bool:
@@ -113,17 +121,26 @@ class BridgeServer:
         self.settings = settings
         self.controller: ClientChannel | None = None
         self.port: int | None = None
+        self.dashboard_port: int | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def serve(self, stop: asyncio.Future[None], on_ready: Callable[[int], None] | None = None) -> None:
-        """Listen until ``stop`` resolves; ``on_ready`` gets the bound port (useful with port 0)."""
+        """Listen until ``stop`` resolves; ``on_ready`` gets the bound port (useful with port 0).
+
+        The dashboard, if asked for, listens before ``on_ready`` too (``dashboard_port`` is then set).
+        """
         self.publisher.bind(asyncio.get_running_loop())
-        async with serve(
-            self._connection, self.settings.host, self.settings.port,
-            process_request=self._authorize, compression=None,
-            max_size=max(HARD_FRAME_LIMIT, self.settings.max_message_bytes + 1), max_queue=4,
-        ) as server:
+        async with contextlib.AsyncExitStack() as stack:
+            server = await stack.enter_async_context(serve(
+                self._connection, self.settings.host, self.settings.port,
+                process_request=self._authorize, compression=None,
+                max_size=max(HARD_FRAME_LIMIT, self.settings.max_message_bytes + 1), max_queue=4,
+            ))
             self.port = _bound_port(server)
+            if self.settings.dashboard_port is not None:
+                page = Dashboard(self.port, self.authorized)
+                http = await stack.enter_async_context(page.server(self.settings.host, self.settings.dashboard_port))
+                self.dashboard_port = _bound_port(http)
             if on_ready is not None:
                 on_ready(self.port)
             await stop
@@ -146,13 +163,17 @@ class BridgeServer:
         return thread
 
     # -- connections --------------------------------------------------------------------------
-    def _authorize(self, connection: ServerConnection, request: HttpRequest) -> Response | None:
-        """With a token set, the handshake must carry it (``Authorization: Bearer`` or ``?token=``)."""
+    def authorized(self, request: HttpRequest) -> bool:
+        """Whether a request carries the token (``Authorization: Bearer`` or ``?token=``), if one is set."""
         token = self.settings.token
         if not token:
-            return None
+            return True
         offered = _offered_token(request.headers, request.path)
-        if offered is not None and hmac.compare_digest(offered.encode(), token.encode()):
+        return offered is not None and hmac.compare_digest(offered.encode(), token.encode())
+
+    def _authorize(self, connection: ServerConnection, request: HttpRequest) -> Response | None:
+        """With a token set, the handshake must carry it."""
+        if self.authorized(request):
             return None
         return connection.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong bridge token\n")
 
@@ -213,6 +234,9 @@ class BridgeServer:
             else:
                 self.publisher.clients.discard(client)
             reply = {"type": "subscribed", "events": request.events}
+            if request.env_steps is not None:
+                client.env_steps = request.env_steps
+                reply["env_steps"] = request.env_steps
         else:
             reply = {"type": "spaces", **(self.backend.spaces() or {"observation_space": None, "action_space": None})}
         if request.id is not None:

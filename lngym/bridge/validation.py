@@ -23,7 +23,7 @@ from lngym.scenario import Scenario
 #: Allowed fields per inbound type; anything else is refused so typos do not pass silently.
 FIELDS: dict[str, frozenset[str]] = {
     "spaces": frozenset({"type", "id"}),
-    "subscribe": frozenset({"type", "id", "events"}),
+    "subscribe": frozenset({"type", "id", "events", "env_steps"}),
     "reset": frozenset({"type", "id", "seed", "options"}),
     "step": frozenset({"type", "id", "action"}),
     "rebalance_suggestion": frozenset({"type", "id", "suggestion"}),
@@ -52,10 +52,15 @@ class SpacesRequest:
 
 @dataclass(frozen=True)
 class SubscribeRequest:
-    """Turn this client's broadcasts on or off (a controller that only wants replies saves their cost)."""
+    """Turn this client's broadcasts on or off (a controller that only wants replies saves their cost).
+
+    ``env_steps`` (None: unchanged) also asks for ``env_step``, an opt-in
+    broadcast so clients written before it existed never see it.
+    """
 
     id: Any
     events: bool
+    env_steps: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,10 @@ class Validator:
         if kind == "subscribe":
             if not isinstance(data.get("events"), bool):
                 raise ProtocolError("invalid_message", "subscribe needs 'events': true or false")
-            return SubscribeRequest(ident, data["events"])
+            env_steps = data.get("env_steps")
+            if env_steps is not None and not isinstance(env_steps, bool):
+                raise ProtocolError("invalid_message", "subscribe's 'env_steps' must be true or false")
+            return SubscribeRequest(ident, data["events"], env_steps)
         if kind == "reset":
             return ResetRequest(ident, _seed(data.get("seed")), _options(data.get("options")))
         if kind == "step":

@@ -6,8 +6,10 @@ import argparse
 import json
 import os
 from typing import Any
+from urllib.parse import quote
 
 from lngym.bridge import (
+    DEFAULT_DASHBOARD_PORT,
     DEFAULT_HOST,
     DEFAULT_PORT,
     TOKEN_ENV,
@@ -56,6 +58,10 @@ def add_server_args(parser: argparse.ArgumentParser, suggestions: bool = False) 
                         help=f"clients must present this token (default ${TOKEN_ENV})")
     parser.add_argument("--queue-size", type=int, default=DEFAULT_QUEUE_SIZE,
                         help=f"broadcasts a slow client may have waiting before they are dropped (default {DEFAULT_QUEUE_SIZE})")
+    parser.add_argument("--dashboard", action="store_true",
+                        help="also serve a web page that draws the stream live (same host, its own port, same token)")
+    parser.add_argument("--dashboard-port", type=_port, default=None, metavar="P",
+                        help=f"the dashboard's port (default {DEFAULT_DASHBOARD_PORT}, or a free one with --port 0)")
     if suggestions:
         parser.add_argument("--min-confidence", type=_share, default=0.5,
                             help="rebalance suggestions below this confidence are ignored (default 0.5)")
@@ -78,7 +84,15 @@ def _share(text: str) -> float:
 def settings_from(args: argparse.Namespace) -> BridgeSettings:
     """Server settings from the parsed flags; refuses a public address without a token at once."""
     check_bind(args.host, args.token)
-    return BridgeSettings(host=args.host, port=args.port, token=args.token, queue_size=max(1, args.queue_size))
+    dashboard_port = None
+    if args.dashboard:
+        dashboard_port = args.dashboard_port
+        if dashboard_port is None:
+            dashboard_port = 0 if args.port == 0 else DEFAULT_DASHBOARD_PORT
+    elif args.dashboard_port is not None:
+        raise SystemExit("lngym: --dashboard-port needs --dashboard")
+    return BridgeSettings(host=args.host, port=args.port, token=args.token, queue_size=max(1, args.queue_size),
+                          dashboard_port=dashboard_port)
 
 
 def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -104,9 +118,23 @@ def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return kwargs
 
 
-def url(host: str, port: int) -> str:
+def url(host: str, port: int, scheme: str = "ws") -> str:
     """The address clients connect to."""
-    return f"ws://[{host}]:{port}" if ":" in host else f"ws://{host}:{port}"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+def dashboard_url(settings: BridgeSettings, port: int) -> str:
+    """The page's address, with the token (the page hands it on to the WebSocket)."""
+    query = f"?token={quote(settings.token, safe='')}" if settings.token else ""
+    return f"{url(settings.host, port, 'http')}/{query}"
+
+
+def announce(server: BridgeServer, what: str) -> None:
+    """Print where the bridge (and its dashboard) listen, once they do."""
+    assert server.port is not None
+    print(f"lngym bridge: serving {what} on {url(server.settings.host, server.port)} (Ctrl-C stops)", flush=True)
+    if server.dashboard_port is not None:
+        print(f"lngym bridge: dashboard on {dashboard_url(server.settings, server.dashboard_port)}", flush=True)
 
 
 def cmd_bridge(args: argparse.Namespace) -> int:
@@ -119,8 +147,7 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     try:
         backend.prepare()
         server = BridgeServer(backend, publisher, settings)
-        server.run(on_ready=lambda port: print(f"lngym bridge: serving {args.env} on {url(settings.host, port)} "
-                                               "(Ctrl-C stops)", flush=True))
+        server.run(on_ready=lambda _port: announce(server, args.env))
     finally:
         backend.close()
     return 0

@@ -141,6 +141,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         relay, bridge = bridge_cmds.start_simulation_bridge(args, network)
         console.print(f"bridge: {bridge_cmds.url(args.host, bridge.port)} "
                       f"(suggestions below confidence {args.min_confidence:g} are ignored)")
+        if bridge.server.dashboard_port is not None:
+            console.print(f"dashboard: {bridge_cmds.dashboard_url(bridge.server.settings, bridge.server.dashboard_port)}",
+                          soft_wrap=True)
     try:
         _run_simulation(args, network, config, relay)
     finally:

@@ -58,6 +58,16 @@ class LightningEnv(gym.Env):
     Gymnasium's TimeLimit on top), or when a finite ``defined`` workload runs
     out of payments.
 
+    ## Rendering
+    ``render_mode="rgb_array"``: a 960×540 picture (``lngym.envs.render``): the
+    graph with each channel as a two-coloured bar split where its liquidity
+    divides, a list of the channels (the most one-sided ones of a large
+    network) with both shares as text, the step and success rate in the title,
+    and a legend. ``"human"``: that picture in a matplotlib window, redrawn
+    every step (needs a display; refused at ``make`` without one). ``"ansi"``:
+    a balance table. Gymnasium's ``RecordVideo`` records ``rgb_array``
+    episodes (with the ``video`` extra, i.e. moviepy).
+
     ## Registered Configurations
     - ``LightningSim-v0``: the simulated backend (deterministic for a seed).
     - ``LightningTestnet-v0``: the native backend with real LND processes
@@ -67,7 +77,7 @@ class LightningEnv(gym.Env):
     scenario's ``[env]`` table, overridden by keyword arguments.
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012 (gymnasium.Env declares it per instance)
+    metadata: dict[str, Any] = {"render_modes": ["human", "ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012 (gymnasium.Env declares it per instance)
 
     def __init__(
         self,
@@ -83,6 +93,8 @@ class LightningEnv(gym.Env):
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.config = merge_config(self.scenario.env, config)
         self.render_mode = render_mode
+        # A window needs a display: checked here, so a headless run fails at make(), not mid-episode.
+        self._window = render.Window() if render_mode == "human" else None
         self._given_network = network
         self.network: Network | None = network if isinstance(network, Network) else None
         self._owns_network = False
@@ -136,6 +148,8 @@ class LightningEnv(gym.Env):
         self._last_info = {"workload_seed": workload_seed}
         if hard_reset:
             self._last_info["hard_reset"] = True
+        if self.render_mode == "human":
+            self.render()
         return self._observation(), dict(self._last_info)
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
@@ -151,24 +165,41 @@ class LightningEnv(gym.Env):
         reward = info["success_rate"] - self.config["fee_weight"] * info["rebalance_fee_sat"] / max(info["volume_sat"], 1)
         truncated = self._steps >= self.config["max_episode_steps"] or len(requests) < self.config["payments_per_step"]
         self._last_info = info
+        if self.render_mode == "human":
+            self.render()
         return self._observation(), float(reward), False, truncated, info
 
     def render(self) -> Any:
-        """The balance table (``ansi``) or a picture of the graph (``rgb_array``)."""
+        """The balance table (``ansi``), the picture (``rgb_array``), or that picture in a window (``human``).
+
+        Nothing to show before the first reset (the network may not exist yet): None.
+        """
         if self.render_mode is None or self.network is None:
             return None
-        ratios = self._ratios()
         if self.render_mode == "ansi":
+            ratios = self._ratios()
             rate = self._last_info.get("success_rate")
             header = f"{self.scenario.name}  step {self._steps}" + (f"  success {rate:.0%}" if rate is not None else "")
             return render.ansi_table(self.scenario, ratios, header)
-        return render.rgb_image(self.scenario, ratios)
+        if self.render_mode == "rgb_array":
+            return render.rgb_array(self.figure())
+        assert self._window is not None
+        self._window.show(self.figure())
+        return None
+
+    def figure(self) -> Any:
+        """The picture ``rgb_array`` renders, as a matplotlib Figure: to inspect, or to save as SVG or PDF."""
+        if self.network is None:
+            raise RuntimeError("call reset() before figure()")
+        return render.network_figure(self.scenario, self._ratios(), self._steps, self._last_info.get("success_rate"))
 
     def close(self) -> None:
         """Close the CSV and stop the network if this env started it (and only then)."""
         if self._recorder is not None:
             self._recorder.close()
             self._recorder = None
+        if self._window is not None:
+            self._window.close()
         if self._owns_network and self.network is not None and self.network.is_started():
             self.network.stop()
         super().close()
