@@ -22,10 +22,11 @@ from lngym.simulation import Simulation, SimulationConfig
 WORKLOADS: dict[str, dict[str, Any]] = {
     "skewed (seed.toml)": {"model": "skewed", "skewed": load_scenario("seed").traffic["skewed"]},
     "seed_mix": {"model": "seed_mix"},
-    "tidal, 5k median": {"model": "tidal"},
-    "tidal, amount_scale 0.02": {"model": "tidal", "tidal": {"amount_scale": 0.02}},
+    "tidal, median_sat 5000": {"model": "tidal", "tidal": {"median_sat": 5_000}},
+    "tidal (amount_scale 0.02)": {"model": "tidal"},
     "tidal, amount_scale 0.05": {"model": "tidal", "tidal": {"amount_scale": 0.05}},
-    "tidal regimes, amount_scale 0.02": {"model": "tidal", "tidal": {"amount_scale": 0.02, "shape": "regimes"}},
+    "tidal regimes (amount_scale 0.02)": {"model": "tidal", "tidal": {"shape": "regimes"}},
+    "tidal, period 100 (amount_scale 0.02)": {"model": "tidal", "tidal": {"period": 100}},
     "random, amount_scale 0.02": {"model": "random", "random": {"amount_scale": 0.02}},
 }
 
@@ -53,13 +54,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--every", type=int, default=20)
     args = parser.parse_args()
-    print(f"{'workload':34s} {'none':>16s} {'baseline every ' + str(args.every):>22s}")
+    print(f"{'workload':40s} {'none':>16s} {'baseline every ' + str(args.every):>22s}")
     for name, traffic in WORKLOADS.items():
         cells = []
         for every in (0, args.every):
             rates = [success(traffic, args.payments, seed, every) for seed in range(1, args.seeds + 1)]
             cells.append(f"{statistics.mean(rates):6.1%} ± {statistics.stdev(rates):4.1%}")
-        print(f"{name:34s} {cells[0]:>16s} {cells[1]:>22s}")
+        print(f"{name:40s} {cells[0]:>16s} {cells[1]:>22s}")
 
 
 if __name__ == "__main__":
