@@ -118,7 +118,7 @@ class LogNormalAmounts:
     @classmethod
     def read(
         cls, scenario: Scenario, table: TableReader, median_sat: float = 5_000, amount_scale: float | None = None
-    ) -> "LogNormalAmounts":
+    ) -> LogNormalAmounts:
         """The amounts of ``table``, checked; by default ``amount_scale`` if given, else ``median_sat``."""
         median = scaled_amount(
             scenario, table, "median_sat", "a median amount in sat, at least 1", median_sat, amount_scale
@@ -198,7 +198,6 @@ class SkewedModel(TrafficModel):
             at_s += gap_s
             request = PaymentRequest(self.nodes[sender], self.nodes[receiver], amount, description)
             yield Arrival(gap_s, at_s, request)
-
 
 
 class RandomModel(TrafficModel):

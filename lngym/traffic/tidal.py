@@ -100,14 +100,13 @@ class TidalModel(TrafficModel):
 def _sides(scenario: Scenario, table: TableReader) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The west and east sides: disjoint, non-empty, made of scenario nodes."""
     nodes = scenario.nodes
-    west = _side(scenario, table, "west") if table.has("west") else None
-    east = _side(scenario, table, "east") if table.has("east") else None
-    if west is None and east is None:
+    if table.has("west"):
+        west = _side(scenario, table, "west")
+    elif table.has("east"):
+        west = tuple(n for n in nodes if n not in _side(scenario, table, "east"))
+    else:
         west = nodes[: len(nodes) // 2]
-    if west is None:
-        west = tuple(n for n in nodes if n not in east)
-    if east is None:
-        east = tuple(n for n in nodes if n not in west)
+    east = _side(scenario, table, "east") if table.has("east") else tuple(n for n in nodes if n not in west)
     for key, side in (("west", west), ("east", east)):
         if not side:
             raise table.fail(key, "a side with at least one node", [])
