@@ -247,6 +247,10 @@ def test_amount_scale_is_a_share_of_the_median_capacity() -> None:
     assert amounts.max() <= 1_000_000  # the cap defaults to the median capacity
     tidal = Workload.from_scenario(with_traffic({"tidal": {"amount_scale": 0.05, "sigma": 0.0}}), seed=4, model="tidal")
     assert {r.amount_sat for r in tidal.next(50)} == {50_000}
+    tidal_default = Workload.from_scenario(SEED, seed=4, model="tidal")
+    assert abs(np.median([r.amount_sat for r in tidal_default.next(4_000)]) / 20_000 - 1) < 0.1
+    tidal_in_sat = with_traffic({"tidal": {"median_sat": 3_000, "sigma": 0.0}})
+    assert {r.amount_sat for r in Workload.from_scenario(tidal_in_sat, seed=4, model="tidal").next(50)} == {3_000}
     random = Workload.from_scenario(with_traffic({"random": {"amount_scale": 0.01}}), seed=4, model="random")
     assert random.model.expected_sat == 10_000
 

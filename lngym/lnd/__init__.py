@@ -1,4 +1,4 @@
-"""gRPC client for LND (lnrpc, routerrpc and the State service)."""
+"""gRPC client for LND (lnrpc, routerrpc, invoicesrpc and the State service)."""
 
 from lngym.lnd.client import LndClient
 

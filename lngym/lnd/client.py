@@ -17,7 +17,13 @@ import grpc
 from lngym.errors import NodeError
 from lngym.lnd.inflight import PaymentTracking
 from lngym.lnd.invoices import InvoiceCalls
-from lngym.lnd.protos import invoices_grpc, lightning_grpc, lightning_pb2, router_grpc, router_pb2
+from lngym.lnd.protos import (
+    invoices_grpc,
+    lightning_grpc,
+    lightning_pb2,
+    router_grpc,
+    router_pb2,
+)
 from lngym.lnd.wallet import WalletCalls
 
 #: Deadline for quick RPCs (getinfo, listchannels, ...), in seconds.

@@ -75,15 +75,28 @@ def median_capacity(scenario: Scenario) -> float:
     return float(statistics.median(c.capacity_sat for c in scenario.channels))
 
 
-def scaled_amount(scenario: Scenario, table: TableReader, key: str, default: float, expected: str) -> float:
-    """An amount in sat: ``key`` as given, or ``amount_scale`` times the median channel capacity."""
-    if not table.has("amount_scale"):
-        return table.number(key, default, expected, 1.0, False)
-    if table.has(key):
+_SHARE = "a share of the median channel capacity, above 0 and at most 1"
+
+
+def scaled_amount(
+    scenario: Scenario,
+    table: TableReader,
+    key: str,
+    expected: str,
+    default_sat: float | None = None,
+    default_scale: float | None = None,
+) -> float:
+    """An amount in sat: ``key`` as given, or ``amount_scale`` times the median channel capacity.
+
+    When the table sets neither, ``default_scale`` applies if given, else ``default_sat``.
+    """
+    if table.has(key) and table.has("amount_scale"):
         raise table.fail("amount_scale", f"either amount_scale or {key}, not both", table.table["amount_scale"])
-    scale = table.number("amount_scale", None, "a share of the median channel capacity, above 0 and at most 1")
+    if table.has(key) or (default_scale is None and not table.has("amount_scale")):
+        return table.number(key, default_sat, expected, 1.0, False)
+    scale = table.number("amount_scale", default_scale, _SHARE)
     if scale > 1:
-        raise table.fail("amount_scale", "a share of the median channel capacity, above 0 and at most 1", scale)
+        raise table.fail("amount_scale", _SHARE, scale)
     return max(1.0, scale * median_capacity(scenario))
 
 
@@ -103,12 +116,17 @@ class LogNormalAmounts:
     KEYS = ("median_sat", "amount_scale", "sigma", "max_sat")
 
     @classmethod
-    def read(cls, scenario: Scenario, table: TableReader, median_sat: float = 5_000) -> "LogNormalAmounts":
-        """The amounts of ``table``, checked (``median_sat`` is the default median)."""
-        median = scaled_amount(scenario, table, "median_sat", median_sat, "a median amount in sat, at least 1")
+    def read(
+        cls, scenario: Scenario, table: TableReader, median_sat: float = 5_000, amount_scale: float | None = None
+    ) -> LogNormalAmounts:
+        """The amounts of ``table``, checked; by default ``amount_scale`` if given, else ``median_sat``."""
+        median = scaled_amount(
+            scenario, table, "median_sat", "a median amount in sat, at least 1", median_sat, amount_scale
+        )
         sigma = table.number("sigma", 1.0, "the log-normal sigma, 0 or more", 0.0, False)
-        default_cap = int(median_capacity(scenario)) if table.has("amount_scale") else 100_000
-        max_sat = table.integer("max_sat", default_cap, "a cap in whole sat, at least 1")
+        scaled = table.has("amount_scale") or (amount_scale is not None and not table.has("median_sat"))
+        max_sat = table.integer("max_sat", int(median_capacity(scenario)) if scaled else 100_000,
+                                "a cap in whole sat, at least 1")
         if max_sat < median:
             raise table.fail("max_sat", f"a cap of at least median_sat ({median:g})", max_sat)
         return cls(median, sigma, max_sat)
@@ -182,7 +200,6 @@ class SkewedModel(TrafficModel):
             yield Arrival(gap_s, at_s, request)
 
 
-
 class RandomModel(TrafficModel):
     """SimLN's random activity, run on the scenario's capacities.
 
@@ -203,7 +220,7 @@ class RandomModel(TrafficModel):
     def __init__(self, scenario: Scenario, table: TableReader) -> None:
         self.nodes = scenario.nodes
         self.expected_sat = scaled_amount(
-            scenario, table, "expected_amount_sat", 3_800, "an expected amount in sat, at least 1"
+            scenario, table, "expected_amount_sat", "an expected amount in sat, at least 1", default_sat=3_800
         )
         self.multiplier = table.number("capacity_multiplier", 2.0, "a number above 0")
         self.speedup = table.number("speedup", 1.0, "a number above 0")

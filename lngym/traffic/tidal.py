@@ -15,8 +15,8 @@ a threshold rule chases late and a policy that sees the trend can anticipate.
 payments; an env step of N payments sees it as ``period / N`` steps.
 
 Sender and receiver are drawn uniformly within their sides; amounts are
-log-normal (``median_sat`` or ``amount_scale``, ``sigma``, ``max_sat``), gaps
-exponential at ``rate``. Without ``east``/``west`` the scenario's node list is
+log-normal (``median_sat`` or ``amount_scale``, default 2 % of the median
+channel capacity; ``sigma``; ``max_sat``), gaps exponential at ``rate``. Without ``east``/``west`` the scenario's node list is
 cut in two: the first half (rounded down) is west, the rest east; giving one
 side makes the other side every other node.
 
@@ -28,7 +28,7 @@ side makes the other side every other node.
     amplitude = 0.8           # 0..1: how far the tide swings
     bias = 0.0                # -1..1: steady net flow east (+) or west (-)
     phase = 0.0               # 0..1: where in the cycle the stream starts
-    amount_scale = 0.02       # or median_sat = 20_000
+    amount_scale = 0.02       # the default; or median_sat = 20_000
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ from lngym.traffic.config import TableReader
 from lngym.traffic.models import Arrival, LogNormalAmounts, TrafficModel
 
 SHAPES = ("sine", "regimes")
+#: Median amount as a share of the median channel capacity unless the table says otherwise:
+#: on the seed (1 M sat channels) 20,000 sat, enough for the tide to empty the channels
+#: between the sides within half a default period (a 5,000 sat median barely moves them).
+DEFAULT_AMOUNT_SCALE = 0.02
 
 
 class TidalModel(TrafficModel):
@@ -68,7 +72,7 @@ class TidalModel(TrafficModel):
         if self.phase >= 1:
             raise table.fail("phase", "a point of the cycle, at least 0 and below 1", self.phase)
         self.rate = table.number("rate", 2.0, "payments per second above 0")
-        self.amounts = LogNormalAmounts.read(scenario, table, median_sat=5_000)
+        self.amounts = LogNormalAmounts.read(scenario, table, amount_scale=DEFAULT_AMOUNT_SCALE)
 
     def east_share(self, k: int) -> float:
         """The probability that payment ``k`` (from 0) flows from west to east."""
@@ -96,14 +100,13 @@ class TidalModel(TrafficModel):
 def _sides(scenario: Scenario, table: TableReader) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The west and east sides: disjoint, non-empty, made of scenario nodes."""
     nodes = scenario.nodes
-    west = _side(scenario, table, "west") if table.has("west") else None
-    east = _side(scenario, table, "east") if table.has("east") else None
-    if west is None and east is None:
+    if table.has("west"):
+        west = _side(scenario, table, "west")
+    elif table.has("east"):
+        west = tuple(n for n in nodes if n not in _side(scenario, table, "east"))
+    else:
         west = nodes[: len(nodes) // 2]
-    if west is None:
-        west = tuple(n for n in nodes if n not in east)
-    if east is None:
-        east = tuple(n for n in nodes if n not in west)
+    east = _side(scenario, table, "east") if table.has("east") else tuple(n for n in nodes if n not in west)
     for key, side in (("west", west), ("east", east)):
         if not side:
             raise table.fail(key, "a side with at least one node", [])

@@ -123,3 +123,22 @@ class Btcd:
     def mempool_size(self) -> int:
         """Number of unconfirmed transactions waiting to be mined."""
         return len(self.rpc("getrawmempool"))
+
+    def mine(self, blocks: int) -> int:
+        """Mine ``blocks`` blocks with whatever is in the mempool; returns the new tip height.
+
+        The height is what callers then wait for lnd nodes to sync to, since an
+        lnd wallet sees a confirmation only once it has processed that block.
+        """
+        if isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 1:
+            raise ValueError(f"blocks must be a whole number of at least 1, got {blocks!r}")
+        self.generate(blocks)
+        return self.height()
+
+    def transaction(self, txid: str) -> dict[str, Any]:
+        """btcd's decoded view of a transaction in the mempool or the chain (vin, vout, vsize, confirmations)."""
+        return dict(self.rpc("getrawtransaction", txid, 1))
+
+    def confirmations(self, txid: str) -> int:
+        """How many blocks confirm ``txid``: 0 while it waits in the mempool."""
+        return int(self.transaction(txid).get("confirmations", 0))
