@@ -2,7 +2,9 @@
 
 Every failure is raised as ``NodeError("bob: SendPaymentV2 failed: …")`` so the
 caller always learns which node and which call broke, and no raw
-``grpc.RpcError`` escapes into envs or the CLI.
+``grpc.RpcError`` escapes into envs or the CLI. Deadlines are stretched by
+``LNGYM_TIMEOUT_FACTOR`` like every wait, so a slow machine does not turn into
+"no answer before the deadline" while the waits around it still have time.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import grpc
 
 from lngym.errors import NodeError
 from lngym.lnd.protos import lightning_grpc, lightning_pb2, router_grpc, router_pb2
+from lngym.wait import scaled
 
-#: Deadline for quick RPCs (getinfo, listchannels, ...), in seconds.
+#: Deadline for quick RPCs (getinfo, listchannels, ...), in seconds before scaling.
 CALL_TIMEOUT = 10.0
 #: Extra time on top of a payment's own timeout before the stream is abandoned.
 PAYMENT_GRACE = 10.0
@@ -73,7 +76,7 @@ class LndClient:
 
     def _call(self, stub: Any, method: str, request: Any, timeout: float = CALL_TIMEOUT) -> Any:
         try:
-            return getattr(stub, method)(request, timeout=timeout)
+            return getattr(stub, method)(request, timeout=scaled(timeout))
         except grpc.RpcError as exc:
             raise NodeError(f"{self.name}: {method} failed: {_describe(exc)}") from None
 
@@ -164,7 +167,7 @@ class LndClient:
         )
         try:
             stream: Iterator[Any] = self.router.SendPaymentV2(
-                request, timeout=timeout_s + PAYMENT_GRACE
+                request, timeout=scaled(timeout_s + PAYMENT_GRACE)
             )
             final = None
             for update in stream:
