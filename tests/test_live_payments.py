@@ -8,14 +8,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lngym.errors import InvalidAmountError
+from lngym.lnd.protos.lightning_pb2 import Payment
 from lngym.network.base import totals_by_node
 from lngym.network.native import NativeNetwork
 from lngym.recorder import CsvRecorder, read_rows
 from lngym.traffic import Workload
+from lngym.wait import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -91,27 +94,32 @@ def test_same_seed_gives_the_same_payments_on_lnd(network: NativeNetwork) -> Non
 def test_sigkill_of_simulate_keeps_every_finished_row(network: NativeNetwork, tmp_path: Path) -> None:
     csv_path = tmp_path / "run.csv"
     env = dict(os.environ, LNGYM_HOME=str(network.home))
-    time.sleep(1)  # so that the fixture's reset payments fall before `since`
-    since = int(time.time())
+    # LND filters payments by whole seconds: start at the next one, so that the
+    # fixture's reset payments fall before `since`.
+    since = int(time.time()) + 1
+    wait_until(lambda: time.time() >= since, 2, "the next whole second")
     child = subprocess.Popen(
         [sys.executable, "-m", "lngym.cli.main", "simulate", "--payments", "400", "--seed", "1",
          "--csv", str(csv_path), "--concurrency", "4"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not csv_path.exists() or len(read_rows(csv_path)) < 30):
-        time.sleep(0.1)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(10)
+    try:
+        wait_until(lambda: csv_path.exists() and len(read_rows(csv_path)) >= 30, 120,
+                   "30 rows in the simulator's CSV", interval=0.1)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
     rows = read_rows(csv_path)
     assert 30 <= len(rows) < 400
     assert all(row["kind"] == "payment" and row["success"] in ("true", "false") for row in rows)
     # Compare with LND's own record: every payment it settled has a row, except at
-    # most the four that were in flight when the simulator died.
-    time.sleep(1)
-    settled = sum(
-        p.status == 2 for node in network.lnd.values() for p in node.client.list_payments(since)
-    )
+    # most the four that were in flight when the simulator died (once they have ended).
+    def ended() -> list[Any] | None:
+        payments = [p for node in network.lnd.values() for p in node.client.list_payments(since)]
+        return None if any(p.status in (Payment.IN_FLIGHT, Payment.INITIATED) for p in payments) else payments
+
+    payments = wait_until(ended, 30, "the payments in flight when the simulator died to end")
+    settled = sum(p.status == Payment.SUCCEEDED for p in payments)
     recorded = sum(row["success"] == "true" for row in rows)
     assert recorded <= settled <= recorded + 4
 
