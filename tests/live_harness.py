@@ -35,6 +35,11 @@ EXPECTED_ERRORS: list[re.Pattern[str]] = [
     # envs' success rate, `lngym simulate`'s rows); LND's router logs each at ERR.
     re.compile(r"CRTR: No route found for payment"),
     re.compile(r"CRTR: Payment \w+ failed: (no_route|insufficient_balance)$"),
+    # A hop whose next channel lacks the balance fails the HTLC back (the sender then
+    # tries another route): drained channels are what the envs model.
+    re.compile(r"HSWC: insufficient bandwidth to route htlc$"),
+    re.compile(r"HSWC: Unhandled error while reforwarding htlc settle/fail over htlcswitch: "
+               r"insufficient bandwidth to route htlc$"),
     # Every graceful stop (down, restart, hard reset): lnd's chain notifier closes
     # its block stream while the tracker still reads it.
     re.compile(r"NTFN: dead epoch stream in BestBlockTracker"),
@@ -81,9 +86,10 @@ class LiveHarness:
         return home
 
     def own_homes(self) -> list[Path]:
-        """The homes of the networks this test launched and its fresh homes, in that order."""
+        """The homes of the networks this test launched and its fresh homes (those the test did not remove)."""
         homes = [w.home for w in self.watched.values() if w.network is not self.seed]
-        return homes + [h for h in self.fresh_homes if h not in homes]
+        homes += [h for h in self.fresh_homes if h not in homes]
+        return [home for home in homes if home.exists()]
 
     def homes(self) -> list[str]:
         """Every home a failure of this test keeps, the shared one marked as such."""
