@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from lngym.errors import InvalidAmountError
-from lngym.lnd.protos.lightning_pb2 import Payment
+from lngym.lnd.protos import lightning_pb2
 from lngym.network.base import totals_by_node
 from lngym.network.native import NativeNetwork
 from lngym.recorder import CsvRecorder, read_rows
@@ -112,14 +112,15 @@ def test_sigkill_of_simulate_keeps_every_finished_row(network: NativeNetwork, tm
     rows = read_rows(csv_path)
     assert 30 <= len(rows) < 400
     assert all(row["kind"] == "payment" and row["success"] in ("true", "false") for row in rows)
-    # Compare with LND's own record: every payment it settled has a row, except at
-    # most the four that were in flight when the simulator died (once they have ended).
-    def ended() -> list[Any] | None:
-        payments = [p for node in network.lnd.values() for p in node.client.list_payments(since)]
-        return None if any(p.status in (Payment.IN_FLIGHT, Payment.INITIATED) for p in payments) else payments
+    # Compare with LND's own record, once the payments in flight when the simulator
+    # died have ended: every payment it settled has a row, except at most those four.
+    def lnd_payments() -> list[Any]:
+        return [p for node in network.lnd.values() for p in node.client.list_payments(since)]
 
-    payments = wait_until(ended, 30, "the payments in flight when the simulator died to end")
-    settled = sum(p.status == Payment.SUCCEEDED for p in payments)
+    unfinished = (lightning_pb2.Payment.IN_FLIGHT, lightning_pb2.Payment.INITIATED)
+    wait_until(lambda: all(p.status not in unfinished for p in lnd_payments()), 30,
+               "the payments in flight when the simulator died to end")
+    settled = sum(p.status == lightning_pb2.Payment.SUCCEEDED for p in lnd_payments())
     recorded = sum(row["success"] == "true" for row in rows)
     assert recorded <= settled <= recorded + 4
 

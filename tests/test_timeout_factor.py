@@ -22,11 +22,11 @@ class RecordingStub:
         self.requests: list[Any] = []
         self.deadlines: list[float] = []
 
-    def GetInfo(self, request: Any, timeout: float) -> str:  # noqa: N802 - gRPC's method name
+    def GetInfo(self, request: Any, timeout: float) -> str:
         self.deadlines.append(timeout)
         return "info"
 
-    def SendPaymentV2(self, request: Any, timeout: float) -> Any:  # noqa: N802 - gRPC's method name
+    def SendPaymentV2(self, request: Any, timeout: float) -> Any:
         self.requests.append(request)
         self.deadlines.append(timeout)
         return iter([lightning_pb2.Payment(status=lightning_pb2.Payment.SUCCEEDED)])
