@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -86,7 +86,7 @@ class LiveHarness:
         return home
 
     def own_homes(self) -> list[Path]:
-        """The homes of the networks this test launched and its fresh homes (those the test did not remove)."""
+        """The homes of networks this test launched, and its fresh homes, that still exist."""
         homes = [w.home for w in self.watched.values() if w.network is not self.seed]
         homes += [h for h in self.fresh_homes if h not in homes]
         return [home for home in homes if home.exists()]
@@ -133,7 +133,8 @@ class LiveHarness:
             if watched.owned and watched.network.ephemeral:
                 watched.network.clean()
         for home in self.fresh_homes:
-            NativeNetwork(home=home).clean()
+            if (home / "network.json").exists():  # clean() also removes a tmpfs data directory
+                NativeNetwork(home=home).clean()
             shutil.rmtree(home, ignore_errors=True)
 
     def _describe(self, problems: list[Problem]) -> str:
@@ -228,12 +229,15 @@ def fresh_home(harness: LiveHarness) -> Path:
 
 # -- hooks --------------------------------------------------------------------------------
 def pytest_configure(config: pytest.Config) -> None:
+    """Start the run's lists of kept homes, filled as tests end and printed in the summary."""
     config.stash[_KEPT] = []
     config.stash[_SEED_KEEP] = []
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember each phase's report for the teardown checks; name the kept homes in a failed one."""
     report: pytest.TestReport = yield
     item.stash.setdefault(_REPORTS, {})[report.when] = report
