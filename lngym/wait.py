@@ -1,7 +1,8 @@
 """One waiting helper for every readiness check, so timeouts say what they waited for.
 
 ``LNGYM_TIMEOUT_FACTOR`` scales every timeout at once (useful on slow CI machines),
-as Bitcoin Core's functional tests do with their timeout factor.
+as Bitcoin Core's functional tests do with their timeout factor: the waits here
+and, through ``scaled``, every RPC deadline of the LND client.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ T = TypeVar("T")
 
 #: Multiplier applied to every timeout lngym waits with.
 TIMEOUT_FACTOR = float(os.environ.get("LNGYM_TIMEOUT_FACTOR", "1"))
+
+
+def scaled(seconds: float) -> float:
+    """``seconds`` stretched by ``LNGYM_TIMEOUT_FACTOR``: a slow machine slows waits and RPCs alike."""
+    return seconds * TIMEOUT_FACTOR
 
 
 class WaitTimeout(LngymError):
@@ -35,7 +41,7 @@ def wait_until(
     has died, so a crash surfaces at once with its cause instead of as a timeout.
     Exceptions from ``predicate`` count as "not yet"; the last one is reported.
     """
-    deadline = time.monotonic() + timeout * TIMEOUT_FACTOR
+    deadline = time.monotonic() + scaled(timeout)
     last_error: Exception | None = None
     while True:
         if alive is not None:
@@ -50,5 +56,5 @@ def wait_until(
             last_error = exc
         if time.monotonic() >= deadline:
             detail = f"; last error: {last_error}" if last_error else ""
-            raise WaitTimeout(f"timed out after {timeout * TIMEOUT_FACTOR:.0f}s waiting for {what}{detail}")
+            raise WaitTimeout(f"timed out after {scaled(timeout):.0f}s waiting for {what}{detail}")
         time.sleep(interval)

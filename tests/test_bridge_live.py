@@ -8,13 +8,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from bridge_support import Client, env_bridge
 
 from lngym.network.native import NativeNetwork
+from lngym.wait import WaitTimeout, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -23,14 +23,18 @@ AGENT = Path(__file__).resolve().parent.parent / "examples" / "ws_agent.py"
 
 def wait_for_url(log: Path, process: subprocess.Popen[bytes], timeout: float = 60) -> str:
     """The bridge URL `lngym simulate --bridge` prints once it listens."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(r"ws://127\.0\.0\.1:\d+", log.read_text(errors="replace"))
-        if found:
-            return found.group(0)
-        assert process.poll() is None, f"lngym simulate exited early:\n{log.read_text()}"
-        time.sleep(0.1)
-    raise AssertionError(f"lngym simulate --bridge did not print its URL within {timeout} s:\n{log.read_text()}")
+
+    def running() -> None:
+        if process.poll() is not None:
+            raise AssertionError(f"lngym simulate exited early:\n{log.read_text()}")
+
+    def printed() -> re.Match[str] | None:
+        return re.search(r"ws://127\.0\.0\.1:\d+", log.read_text(errors="replace"))
+
+    try:
+        return wait_until(printed, timeout, "`lngym simulate --bridge` to print its URL", running, 0.1).group(0)
+    except WaitTimeout as exc:
+        raise AssertionError(f"{exc}:\n{log.read_text()}") from None
 
 
 def test_python_agent_suggestion_is_applied_on_lnd(network: NativeNetwork, tmp_path: Path) -> None:

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
+@pytest.mark.train  # the example trains PPO with stable-baselines3
 def test_train_ppo_example_trains_saves_and_evaluates(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / "train_ppo.py"), "--timesteps", "256", "--episodes", "1",

@@ -22,6 +22,7 @@ def attached(network: NativeNetwork, **config: object) -> gym.Env:
     return gym.make("LightningTestnet-v0", home=str(network.home), **config)
 
 
+@pytest.mark.train
 def test_gymnasium_and_sb3_checkers_pass(network: NativeNetwork) -> None:
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 

@@ -8,14 +8,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lngym.errors import InvalidAmountError
+from lngym.lnd.protos import lightning_pb2
 from lngym.network.base import totals_by_node
 from lngym.network.native import NativeNetwork
 from lngym.recorder import CsvRecorder, read_rows
 from lngym.traffic import Workload
+from lngym.wait import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -91,27 +94,33 @@ def test_same_seed_gives_the_same_payments_on_lnd(network: NativeNetwork) -> Non
 def test_sigkill_of_simulate_keeps_every_finished_row(network: NativeNetwork, tmp_path: Path) -> None:
     csv_path = tmp_path / "run.csv"
     env = dict(os.environ, LNGYM_HOME=str(network.home))
-    time.sleep(1)  # so that the fixture's reset payments fall before `since`
-    since = int(time.time())
+    # LND filters payments by whole seconds: start at the next one, so that the
+    # fixture's reset payments fall before `since`.
+    since = int(time.time()) + 1
+    wait_until(lambda: time.time() >= since, 2, "the next whole second")
     child = subprocess.Popen(
         [sys.executable, "-m", "lngym.cli.main", "simulate", "--payments", "400", "--seed", "1", "--speed", "max",
          "--csv", str(csv_path), "--concurrency", "4"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not csv_path.exists() or len(read_rows(csv_path)) < 30):
-        time.sleep(0.1)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(10)
+    try:
+        wait_until(lambda: csv_path.exists() and len(read_rows(csv_path)) >= 30, 120,
+                   "30 rows in the simulator's CSV", interval=0.1)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
     rows = read_rows(csv_path)
     assert 30 <= len(rows) < 400
     assert all(row["kind"] == "payment" and row["success"] in ("true", "false") for row in rows)
-    # Compare with LND's own record: every payment it settled has a row, except at
-    # most the four that were in flight when the simulator died.
-    time.sleep(1)
-    settled = sum(
-        p.status == 2 for node in network.cluster.lnd.values() for p in node.client.list_payments(since)
-    )
+    # Compare with LND's own record, once the payments in flight when the simulator
+    # died have ended: every payment it settled has a row, except at most those four.
+    def lnd_payments() -> list[Any]:
+        return [p for node in network.cluster.lnd.values() for p in node.client.list_payments(since)]
+
+    unfinished = (lightning_pb2.Payment.IN_FLIGHT, lightning_pb2.Payment.INITIATED)
+    wait_until(lambda: all(p.status not in unfinished for p in lnd_payments()), 30,
+               "the payments in flight when the simulator died to end")
+    settled = sum(p.status == lightning_pb2.Payment.SUCCEEDED for p in lnd_payments())
     recorded = sum(row["success"] == "true" for row in rows)
     assert recorded <= settled <= recorded + 4
 

@@ -4,7 +4,9 @@ Every failure is raised as ``NodeError("bob: SendPaymentV2 failed: …")`` so th
 caller always learns which node and which call broke, and no raw
 ``grpc.RpcError`` escapes into envs or the CLI. The calls of the on-chain
 wallet, of hold invoices and of payments followed in the background live in
-their own modules (wallet.py, invoices.py, inflight.py), mixed in here.
+their own modules (wallet.py, invoices.py, inflight.py), mixed in here. Deadlines are stretched by
+``LNGYM_TIMEOUT_FACTOR`` like every wait, so a slow machine does not turn into
+"no answer before the deadline" while the waits around it still have time.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from lngym.lnd.protos import (
     router_pb2,
 )
 from lngym.lnd.wallet import WalletCalls
+from lngym.wait import scaled
 
-#: Deadline for quick RPCs (getinfo, listchannels, ...), in seconds.
+#: Deadline for quick RPCs (getinfo, listchannels, ...), in seconds before scaling.
 CALL_TIMEOUT = 10.0
 #: Extra time on top of a payment's own timeout before the stream is abandoned.
 PAYMENT_GRACE = 10.0
@@ -70,7 +73,7 @@ class LndClient(WalletCalls, InvoiceCalls, PaymentTracking):
 
     def _call(self, stub: Any, method: str, request: Any, timeout: float = CALL_TIMEOUT) -> Any:
         try:
-            return getattr(stub, method)(request, timeout=timeout)
+            return getattr(stub, method)(request, timeout=scaled(timeout))
         except grpc.RpcError as exc:
             raise self._failure(method, exc) from None
 
@@ -146,7 +149,7 @@ class LndClient(WalletCalls, InvoiceCalls, PaymentTracking):
         )
         try:
             stream: Iterator[Any] = self.router.SendPaymentV2(
-                request, timeout=timeout_s + PAYMENT_GRACE
+                request, timeout=scaled(timeout_s + PAYMENT_GRACE)
             )
             final = None
             for update in stream:

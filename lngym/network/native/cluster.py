@@ -3,8 +3,8 @@
 A ``NativeCluster`` owns what lives under a network's home — ports, the state
 file, the daemons and their lifecycle — and nothing about payments: the
 Network implementation (``network.py``) uses it. It either launches a network
-under its home (and then owns it: ``release()`` stops it) or attaches to one
-that ``lngym up`` left running there (and then ``release()`` only lets go).
+under its home (``up``: it then owns it) or attaches to one that ``lngym up``
+left running there (``attach``).
 """
 
 from __future__ import annotations
@@ -73,13 +73,6 @@ class NativeCluster:
         known = {n.process.pid for n in self.lnd.values()} | {self.btcd.process.pid if self.btcd else None}
         return [pid for d in {self._data_dir, self.home} for pid in pids_using(d) if pid not in known]
 
-    def start(self) -> None:
-        """Attach to the network running under home, or launch a new one there."""
-        if self.is_running():
-            self.attach()
-        else:
-            self.up()
-
     def attach(self) -> None:
         """Use the network already running under home without owning it."""
         if not self.is_running():
@@ -129,15 +122,6 @@ class NativeCluster:
         except OSError:
             return ""
         return f"\nlast log lines of {node} ({path}):\n" + "\n".join(lines)
-
-    def release(self) -> None:
-        """Stop the network if this object launched it; otherwise just let go."""
-        if self.owned:
-            self.down()
-            if self.ephemeral:
-                self.clean()
-        else:
-            self.close_clients()
 
     def rebuild(self) -> None:
         """Stop everything and launch the network again under the same home (new identities)."""

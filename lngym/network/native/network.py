@@ -63,13 +63,21 @@ class NativeNetwork(ManagedNetwork):
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
         """Attach to the network running under home, or launch a new one there."""
-        self.cluster.start()
-        self._started = True
+        if self.cluster.is_running():
+            self.attach()
+        else:
+            self.up()
 
     def stop(self) -> None:
-        """Stop the network if this object launched it; otherwise just let go of it."""
+        """Stop the network if this object launched it (deleting an ephemeral home);
+        otherwise just let go of it."""
         self._started = False
-        self.cluster.release()
+        if not self.cluster.owned:
+            self.cluster.close_clients()
+        elif self.cluster.ephemeral:
+            self.clean()
+        else:
+            self.down()
 
     def is_started(self) -> bool:
         return self._started
