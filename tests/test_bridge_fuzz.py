@@ -54,7 +54,13 @@ bad_suggestion = st.one_of(
     st.builds(lambda p: {"from_node": p[0], "amount": 1000}, pair),
     json_scalar, st.lists(json_scalar, max_size=3),
 )
-bad_action = st.one_of(st.integers(max_value=-1), st.integers(min_value=ACTIONS), not_int, bad_suggestion)
+def is_valid_index(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < ACTIONS
+
+
+# A bad suggestion can be any JSON scalar, including an integer that is a valid action index.
+bad_action = st.one_of(st.integers(max_value=-1), st.integers(min_value=ACTIONS), not_int,
+                       bad_suggestion.filter(lambda s: not is_valid_index(s)))
 bad_seed = st.one_of(st.integers(max_value=-1), st.integers(min_value=2**63), st.floats(allow_nan=False), st.text(max_size=5),
                      st.booleans(), st.lists(st.integers(), max_size=2))
 bad_id = st.one_of(st.floats(allow_nan=False), st.booleans(), st.lists(st.integers(), max_size=2), st.text(min_size=65, max_size=80))

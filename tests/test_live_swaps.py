@@ -74,9 +74,10 @@ def test_swap_in_moves_on_chain_funds_into_the_channel(swaps: NativeNetwork) -> 
     before = local(swaps, 2, "alice")
     started = swaps.swap_in("alice", 300_000, channel=2)
     assert started.status == PENDING and started.miner_fee_sat > 0  # what LND's wallet paid
-    assert swaps.wallet_balances()["alice"] == wallet - 300_000 - started.miner_fee_sat
     (result,) = swaps.mine(3)
     assert result.status == SUCCEEDED and result.route == ("loop", "alice")
+    # Confirmed balances: the change of alice's transaction counts again once it confirmed.
+    assert swaps.wallet_balances()["alice"] == wallet - 300_000 - started.miner_fee_sat
     server_fee = 100 + 300_000 * 5_000 // 1_000_000
     assert local(swaps, 2, "alice") == before + 300_000 - server_fee
 
@@ -132,7 +133,7 @@ def test_bad_swaps_are_refused_alike_on_lnd_and_the_twin(swaps: NativeNetwork) -
     twin.start()
     bad = [
         (lambda n: n.swap_out("alice", 2_000_000), InvalidAmountError),  # above the server's max
-        (lambda n: n.swap_in("bob", 100_000), InsufficientFundsError),  # bob has no coins on-chain
+        (lambda n: n.swap_in("bob", 1_000_000), InsufficientFundsError),  # bob has too few coins on-chain
         (lambda n: n.swap_out("alice", 100_000, channel=1), NoChannelError),  # bob-loop is not alice's
         (lambda n: n.swap_out("alice", 100_000, channel=9), NoChannelError),
         (lambda n: n.swap_in("alice", 100_000, max_fee_sat=10), InvalidAmountError),  # cap below the fee
