@@ -38,7 +38,8 @@ class SimulationConfig:
     payments: int | None = None
     duration_s: float | None = None
     rate: float | None = None
-    speed: float = 1.0
+    #: None: the wall clock on live nodes, no waiting on the in-process twin (virtual time).
+    speed: float | None = None
     concurrency: int = 4
     rebalance_every: int = 0
     seed: int | None = None
@@ -63,7 +64,11 @@ class Simulation:
     def __post_init__(self) -> None:
         if self.config.rate is not None and not self.config.rate > 0:
             raise SettingError(f"rate must be a number of payments per second above 0, got {self.config.rate!r}")
-        if not self.config.speed > 0:
+        if self.config.speed is None:
+            self.speed = math.inf if self.network.in_process else 1.0
+        elif self.config.speed > 0:
+            self.speed = self.config.speed
+        else:
             raise SettingError(f"speed must be above 0 (inf: no waiting), got {self.config.speed!r}")
         self.workload = Workload.from_scenario(self.network.scenario, self.config.seed)
         self.stats = RunningStats()
@@ -115,9 +120,9 @@ class Simulation:
         """
         if self.config.rate is not None:
             return started + count / self.config.rate
-        if math.isinf(self.config.speed):
+        if math.isinf(self.speed):
             return None
-        return started + at_s / self.config.speed
+        return started + at_s / self.speed
 
     def _after_batch(self, size: int) -> None:
         every = self.config.rebalance_every

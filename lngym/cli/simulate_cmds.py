@@ -131,9 +131,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.rebalance_every < 0:
         raise SettingError("--rebalance-every must be 0 or more")
     network = network_of(args)
-    # The twin has no wall clock of its own: unless asked, it runs on virtual time.
-    speed = args.speed if args.speed is not None else (math.inf if network.in_process else 1.0)
-    config = SimulationConfig(payments=args.payments, duration_s=args.duration, rate=args.rate, speed=speed,
+    config = SimulationConfig(payments=args.payments, duration_s=args.duration, rate=args.rate, speed=args.speed,
                               concurrency=args.concurrency, rebalance_every=args.rebalance_every,
                               seed=args.seed)
     relay, bridge = None, None
