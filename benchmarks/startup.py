@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from lngym.network.check import run_check
 from lngym.network import make
+from lngym.network.check import run_check
 from lngym.network.native import bootstrap
 
 PHASES = ("fund_first_node", "fund_openers", "open_channels", "wait_graph_complete")

@@ -35,6 +35,8 @@ EXPECTED_ERRORS: list[re.Pattern[str]] = [
     # envs' success rate, `lngym simulate`'s rows); LND's router logs each at ERR.
     re.compile(r"CRTR: No route found for payment"),
     re.compile(r"CRTR: Payment \w+ failed: (no_route|insufficient_balance)$"),
+    # A cancelled hold invoice (a swap that cannot complete) fails its payer this way.
+    re.compile(r"CRTR: Payment \w+ failed: (final_outcome=)?incorrect_payment_details"),
     # A hop whose next channel lacks the balance fails the HTLC back (the sender then
     # tries another route): drained channels are what the envs model.
     re.compile(r"HSWC: insufficient bandwidth to route htlc$"),
@@ -46,6 +48,8 @@ EXPECTED_ERRORS: list[re.Pattern[str]] = [
     # restart_node reconnects each channel peer and treats "already connected" (the
     # peer reconnected first) as success; LND logs the refused ConnectPeer at ERR.
     re.compile(r"RPCS: \[(connectpeer|/lnrpc.Lightning/ConnectPeer)\]: .*already connected to peer"),
+    # lngym closes an invoice subscription once it has seen the state it waited for.
+    re.compile(r"RPCS: \[/invoicesrpc.Invoices/SubscribeSingleInvoice\]: subscription for invoice\(.*\): context canceled"),
 ]
 
 _KEPT = pytest.StashKey[list[tuple[str, Path]]]()
