@@ -127,7 +127,8 @@ class Scenario:
         return self.node_policies.get(self.node(name), self.policy)
 
     @cached_property
-    def _node_set(self) -> frozenset[str]:
+    def node_set(self) -> frozenset[str]:
+        """The node names, for lookups that must not scan the tuple."""
         return frozenset(self.nodes)
 
     @cached_property
@@ -137,7 +138,7 @@ class Scenario:
     def node(self, name: str) -> str:
         """The canonical node name for ``name`` (``lnd-alice`` or ``alice``)."""
         bare = name.removeprefix(WIRE_PREFIX)
-        if bare not in self._node_set:
+        if bare not in self.node_set:
             raise UnknownNodeError(
                 f"unknown node {name!r}; scenario {self.name!r} has {', '.join(self.nodes)}"
             )

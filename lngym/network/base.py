@@ -336,7 +336,7 @@ class Network(abc.ABC):
         row at once rather than when the batch is done.
         """
         checked = [
-            self._checked_payment("pay_many", r.sender, r.receiver, r.amount_sat, r.description, None)
+            self._checked_payment("pay_many", r.sender, r.receiver, r.amount_sat, r.description, None, r)
             for r in requests
         ]
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -427,16 +427,20 @@ class Network(abc.ABC):
 
     # -- shared machinery -----------------------------------------------------------------
     def _checked_payment(
-        self, call: str, sender: Any, receiver: Any, amount_sat: Any, description: str, fee_limit_sat: Any
+        self, call: str, sender: Any, receiver: Any, amount_sat: Any, description: str, fee_limit_sat: Any,
+        given: PaymentRequest | None = None,
     ) -> tuple[PaymentRequest, int]:
-        sender = validation.node_name(self.scenario, call, sender)
-        receiver = validation.node_name(self.scenario, call, receiver)
-        validation.distinct(call, sender, receiver)
+        """The request with canonical node names (``given`` itself when it has them) and its fee limit."""
+        canonical_sender = validation.node_name(self.scenario, call, sender)
+        canonical_receiver = validation.node_name(self.scenario, call, receiver)
+        validation.distinct(call, canonical_sender, canonical_receiver)
         validation.amount(call, amount_sat)
         if fee_limit_sat is None:
             fee_limit_sat = limits.default_fee_limit_sat(amount_sat)
         validation.fee_cap(call, fee_limit_sat, "fee_limit_sat")
-        return PaymentRequest(sender, receiver, amount_sat, description), fee_limit_sat
+        if given is not None and (canonical_sender, canonical_receiver) == (sender, receiver):
+            return given, fee_limit_sat
+        return PaymentRequest(canonical_sender, canonical_receiver, amount_sat, description), fee_limit_sat
 
     def _start_swap(
         self, kind: str, node: Any, amount_sat: Any, channel: Any, max_fee_sat: Any

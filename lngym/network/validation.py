@@ -22,6 +22,8 @@ from lngym.scenario import Scenario, SwapService
 
 def node_name(scenario: Scenario, call: str, name: Any) -> str:
     """The scenario's name for ``name`` (``alice`` or ``lnd-alice``)."""
+    if isinstance(name, str) and name in scenario.node_set:  # the common case
+        return name
     if not isinstance(name, str):
         raise UnknownNodeError(f"{call}: a node is named by a string, got {name!r}")
     try:
