@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -235,10 +236,124 @@ def test_sim_json_activities_are_read(tmp_path: Path) -> None:
     assert all(a.request.receiver == "dave" and 5 <= a.request.amount_sat <= 9 for a in bob)
 
 
+# --- amount scale ---------------------------------------------------------------------------------
+
+
+def test_amount_scale_is_a_share_of_the_median_capacity() -> None:
+    # The seed's channels are all 1,000,000 sat: 2 % is a 20,000 sat median (or SimLN mean).
+    skewed = Workload.from_scenario(with_traffic({"skewed": {"amount_scale": 0.02}}), seed=4)
+    amounts = np.array([r.amount_sat for r in skewed.next(4_000)])
+    assert abs(np.median(amounts) / 20_000 - 1) < 0.1
+    assert amounts.max() <= 1_000_000  # the cap defaults to the median capacity
+    tidal = Workload.from_scenario(with_traffic({"tidal": {"amount_scale": 0.05, "sigma": 0.0}}), seed=4, model="tidal")
+    assert {r.amount_sat for r in tidal.next(50)} == {50_000}
+    random = Workload.from_scenario(with_traffic({"random": {"amount_scale": 0.01}}), seed=4, model="random")
+    assert random.model.expected_sat == 10_000
+
+
+# --- seed_mix (the original simulator's mix) -------------------------------------------------------
+
+
+def _neighbours(scenario: Scenario) -> dict[str, set[str]]:
+    peers: dict[str, set[str]] = {node: set() for node in scenario.nodes}
+    for channel in scenario.channels:
+        peers[channel.a].add(channel.b)
+        peers[channel.b].add(channel.a)
+    return peers
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_seed_mix_is_70_25_5_and_each_kind_pays_whom_it_says(seed: int) -> None:
+    model = Workload.from_scenario(SEED, model="seed_mix").model
+    draws = list(itertools.islice(model.draws(np.random.default_rng(seed)), 20_000))
+    shares = Counter(kind for kind, _ in draws)
+    # A sender that has not received yet pays a neighbour instead of paying back: a few in 20,000.
+    assert abs(shares["neighbour"] / 20_000 - 0.70) < 0.012
+    assert abs(shares["remote"] / 20_000 - 0.25) < 0.012
+    assert abs(shares["circular"] / 20_000 - 0.05) < 0.006
+    peers = _neighbours(SEED)
+    last_payer: dict[str, str] = {}
+    for kind, arrival in draws:
+        sender, receiver = arrival.request.sender, arrival.request.receiver
+        assert sender != receiver
+        if kind == "neighbour":
+            assert receiver in peers[sender]
+        elif kind == "remote":
+            assert receiver not in peers[sender]
+        else:
+            assert receiver == last_payer[sender]
+        last_payer[receiver] = sender
+
+
+def test_seed_mix_amounts_and_gaps_are_uniform_in_range() -> None:
+    arrivals = Workload.from_scenario(SEED, seed=5, model="seed_mix").next_timed(20_000)
+    amounts = np.array([a.request.amount_sat for a in arrivals])
+    gaps = np.array([a.gap_s for a in arrivals])
+    assert amounts.min() == 500 and amounts.max() == 3_000  # both ends drawn
+    assert abs(amounts.mean() - 1_750) < 15
+    assert gaps.min() >= 10 and gaps.max() <= 30 and abs(gaps.mean() - 20) < 0.15
+    assert arrivals[-1].at_s == pytest.approx(gaps.sum())
+
+
+def test_seed_mix_on_a_full_mesh_pays_neighbours_instead_of_remote_nodes() -> None:
+    mesh = scenario_from_dict({
+        "nodes": ["a", "b", "c"],
+        "channels": [{"a": x, "b": y, "capacity": 100_000} for x, y in (("a", "b"), ("b", "c"), ("a", "c"))],
+        "traffic": {"model": "seed_mix"},
+    })
+    kinds = Counter(kind for kind, _ in itertools.islice(
+        Workload.from_scenario(mesh).model.draws(np.random.default_rng(3)), 2_000))
+    assert kinds["remote"] == 0 and kinds["neighbour"] > 1_800 and kinds["circular"] > 50
+
+
+# --- tidal ----------------------------------------------------------------------------------------
+
+
+def _eastward_flow(scenario: Scenario, seed: int, count: int, window: int) -> list[int]:
+    """Net sat flowing from west to east in each window of ``window`` payments."""
+    workload = Workload.from_scenario(scenario, seed=seed, model="tidal")
+    east = set(workload.model.east)
+    flows = []
+    for start in range(0, count, window):
+        batch = workload.next(window)
+        flows.append(sum(r.amount_sat if r.receiver in east else -r.amount_sat for r in batch))
+    return flows
+
+
+@pytest.mark.parametrize("shape", ["sine", "regimes"])
+def test_tidal_net_flow_turns_every_half_period(shape: str) -> None:
+    scenario = with_traffic({"tidal": {"period": 200, "shape": shape, "amplitude": 0.8}})
+    flows = _eastward_flow(scenario, seed=2, count=1_600, window=100)
+    # Four periods of 200 payments: east in the first half of each, west in the second.
+    assert [flow > 0 for flow in flows] == [True, False] * 8
+
+
+def test_tidal_sides_default_to_halves_and_bias_sets_a_steady_direction() -> None:
+    default = Workload.from_scenario(SEED, model="tidal").model
+    assert (default.west, default.east) == (("alice", "bob"), ("carol", "dave", "eve"))
+    one_side = with_traffic({"tidal": {"east": ["alice"]}})
+    assert Workload.from_scenario(one_side, model="tidal").model.west == ("bob", "carol", "dave", "eve")
+    biased = with_traffic({"tidal": {"period": 200, "amplitude": 0.3, "bias": 0.5}})
+    assert all(flow > 0 for flow in _eastward_flow(biased, seed=1, count=800, window=100))
+    requests = Workload.from_scenario(biased, seed=1, model="tidal").next(500)
+    sides = (set(default.west), set(default.east))
+    assert all({r.sender, r.receiver} & sides[0] and {r.sender, r.receiver} & sides[1] for r in requests)
+
+
+def test_tidal_east_share_follows_the_wave() -> None:
+    model = Workload.from_scenario(with_traffic({"tidal": {"period": 100, "amplitude": 1.0}}), model="tidal").model
+    assert model.east_share(0) == pytest.approx(0.5)
+    assert model.east_share(25) == pytest.approx(1.0)
+    assert model.east_share(75) == pytest.approx(0.0)
+    regimes = with_traffic({"tidal": {"period": 100, "shape": "regimes", "amplitude": 0.6, "phase": 0.5}})
+    model = Workload.from_scenario(regimes, model="tidal").model
+    assert [model.east_share(k) for k in (0, 49, 50, 99)] == pytest.approx([0.2, 0.2, 0.8, 0.8])
+
+
 # --- malformed tables -----------------------------------------------------------------------------
 
 MALFORMED = [
-    ('[traffic]\nmodel = "poisson"\n', "traffic.model: expected one of skewed, random, defined"),
+    ('[traffic]\nmodel = "poisson"\n', "traffic.model: expected one of skewed, random, defined, seed_mix, tidal"),
     ('[traffic]\nmodle = "random"\n', "traffic.modle: expected one of"),
     ("[traffic]\nseed = -3\n", "traffic.seed: expected a seed"),
     ("[traffic.skewed]\nmedian_sat = -5\n", "traffic.skewed.median_sat: expected a median amount"),
@@ -259,6 +374,30 @@ MALFORMED = [
     ('[[traffic.defined.activity]]\nsource = "alice"\ndestination = "bob"\namount_sat = 1\ninterval_s = 1\n'
      "count = 0\n", "traffic.defined.activity[0].count: expected a number of payments"),
     ('[traffic.defined]\nsim_json = "missing.json"\n', "sim_json: expected a readable SimLN sim.json"),
+    ("[traffic.skewed]\namount_scale = 0.02\nmedian_sat = 5000\n",
+     "traffic.skewed.amount_scale: expected either amount_scale or median_sat, not both"),
+    ("[traffic.skewed]\namount_scale = 1.5\n", "traffic.skewed.amount_scale: expected a share of the median channel"),
+    ("[traffic.random]\namount_scale = 0\n", "traffic.random.amount_scale: expected a share of the median channel"),
+    ("[traffic.seed_mix]\nremote_share = 0.5\n",
+     "traffic.seed_mix.neighbour_share: expected shares of neighbour, remote and circular that add up to 1"),
+    ("[traffic.seed_mix]\ncircular_share = -0.05\nneighbour_share = 0.8\n",
+     "traffic.seed_mix.circular_share: expected a share between 0 and 1"),
+    ("[traffic.seed_mix]\namount_sat = [0, 100]\n", "traffic.seed_mix.amount_sat: expected whole sat"),
+    ("[traffic.seed_mix]\namount_sat = [1.5, 100]\n", "traffic.seed_mix.amount_sat: expected whole sat"),
+    ("[traffic.seed_mix]\ngap_s = [30, 10]\n", "traffic.seed_mix.gap_s: expected seconds"),
+    ("[traffic.seed_mix]\nrate = 2\n", "traffic.seed_mix.rate: expected one of"),
+    ('[traffic.tidal]\nshape = "square"\n', "traffic.tidal.shape: expected one of sine, regimes, got 'square'"),
+    ("[traffic.tidal]\nperiod = 1\n", "traffic.tidal.period: expected a period of at least 2 payments"),
+    ("[traffic.tidal]\nperiod = 10.5\n", "traffic.tidal.period: expected a period"),
+    ("[traffic.tidal]\namplitude = 2\n", "traffic.tidal.amplitude: expected a swing between 0 and 1"),
+    ("[traffic.tidal]\nbias = -3\n", "traffic.tidal.bias: expected a steady flow between -1 and 1"),
+    ("[traffic.tidal]\nphase = 1\n", "traffic.tidal.phase: expected a point of the cycle"),
+    ('[traffic.tidal]\nwest = ["mallory"]\n', "traffic.tidal.west: expected nodes of the scenario"),
+    ('[traffic.tidal]\nwest = ["alice", "alice"]\n', "traffic.tidal.west: expected each node once"),
+    ('[traffic.tidal]\nwest = ["alice", "bob"]\neast = ["bob", "carol"]\n',
+     "traffic.tidal.east: expected nodes not also in west (bob are in both)"),
+    ('[traffic.tidal]\nwest = ["alice", "bob", "carol"]\n', "traffic.tidal.east: expected a side with at least one node"),
+    ("[traffic.tidal]\nmedian_sat = 5000\nmax_sat = 10\n", "traffic.tidal.max_sat: expected a cap of at least"),
 ]
 
 
@@ -291,5 +430,5 @@ def test_malformed_sim_json_names_the_entry(tmp_path: Path, activity: dict[str, 
 
 
 def test_unknown_model_argument_is_refused() -> None:
-    with pytest.raises(ScenarioError, match="traffic.model: expected one of skewed, random, defined, got 'x'"):
+    with pytest.raises(ScenarioError, match="traffic.model: expected one of skewed, random, defined, seed_mix, tidal, got 'x'"):
         Workload.from_scenario(SEED, model="x")

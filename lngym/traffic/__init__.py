@@ -11,7 +11,9 @@
         network.pay(r.sender, r.receiver, r.amount_sat, description=r.description)
 
 Models: ``skewed`` (buyers and merchants, the default), ``random`` (SimLN's
-random activity) and ``defined`` (explicit schedules, or a SimLN sim.json).
+random activity), ``defined`` (explicit schedules, or a SimLN sim.json),
+``seed_mix`` (the original testnet simulator's mix) and ``tidal`` (two-sided demand
+whose direction turns with a period).
 """
 
 from lngym.traffic.models import Arrival, TrafficModel

@@ -116,9 +116,9 @@ class TableReader:
                 raise self.fail(f"{key}.{node}", "a weight of zero or more", weight)
         return {node: float(weight) for node, weight in value.items()}
 
-    def span(self, key: str, expected: str) -> Span:
+    def span(self, key: str, expected: str, default: list[float] | None = None) -> Span:
         """A number or ``[low, high]`` with ``0 <= low < high`` (a fixed value must be above 0)."""
-        value = self.table.get(key)
+        value = self.table.get(key, default)
         if _is_number(value) and value > 0:
             return Span(value, value, isinstance(value, int))
         if (

@@ -3,12 +3,17 @@
 A model turns a seeded ``numpy.random.Generator`` into an endless stream of
 ``Arrival``s. Models only read the scenario (never a live network), so the same
 seed gives the same payments on the native, Docker and simulated backends.
+
+Amounts can be set in sat or, with ``amount_scale``, relative to the scenario's
+median channel capacity, so one setting means the same pressure on channels of
+any size.
 """
 
 from __future__ import annotations
 
 import abc
 import math
+import statistics
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -65,6 +70,58 @@ class TrafficModel(abc.ABC):
         """The model's stream of arrivals, drawn from ``rng`` only (endless or finite)."""
 
 
+def median_capacity(scenario: Scenario) -> float:
+    """The median capacity of the scenario's channels, in sat: what ``amount_scale`` is a share of."""
+    return float(statistics.median(c.capacity_sat for c in scenario.channels))
+
+
+def scaled_amount(scenario: Scenario, table: TableReader, key: str, default: float, expected: str) -> float:
+    """An amount in sat: ``key`` as given, or ``amount_scale`` times the median channel capacity."""
+    if not table.has("amount_scale"):
+        return table.number(key, default, expected, 1.0, False)
+    if table.has(key):
+        raise table.fail("amount_scale", f"either amount_scale or {key}, not both", table.table["amount_scale"])
+    scale = table.number("amount_scale", None, "a share of the median channel capacity, above 0 and at most 1")
+    if scale > 1:
+        raise table.fail("amount_scale", "a share of the median channel capacity, above 0 and at most 1", scale)
+    return max(1.0, scale * median_capacity(scenario))
+
+
+@dataclass(frozen=True)
+class LogNormalAmounts:
+    """Log-normal amounts around ``median_sat`` with spread ``sigma``, redrawn above ``max_sat``.
+
+    Read from ``median_sat`` (or ``amount_scale``), ``sigma`` and ``max_sat``; with
+    ``amount_scale`` the cap defaults to the median channel capacity, since a
+    larger payment could not cross a typical channel anyway.
+    """
+
+    median_sat: float
+    sigma: float
+    max_sat: int
+
+    KEYS = ("median_sat", "amount_scale", "sigma", "max_sat")
+
+    @classmethod
+    def read(cls, scenario: Scenario, table: TableReader, median_sat: float = 5_000) -> "LogNormalAmounts":
+        """The amounts of ``table``, checked (``median_sat`` is the default median)."""
+        median = scaled_amount(scenario, table, "median_sat", median_sat, "a median amount in sat, at least 1")
+        sigma = table.number("sigma", 1.0, "the log-normal sigma, 0 or more", 0.0, False)
+        default_cap = int(median_capacity(scenario)) if table.has("amount_scale") else 100_000
+        max_sat = table.integer("max_sat", default_cap, "a cap in whole sat, at least 1")
+        if max_sat < median:
+            raise table.fail("max_sat", f"a cap of at least median_sat ({median:g})", max_sat)
+        return cls(median, sigma, max_sat)
+
+    def draw(self, rng: np.random.Generator) -> int:
+        """One amount (at most two draws on average, as the cap is at least the median)."""
+        mu = math.log(self.median_sat)
+        while True:
+            amount = max(1, round(float(rng.lognormal(mu, self.sigma))))
+            if amount <= self.max_sat:
+                return amount
+
+
 def _normalised(weights: np.ndarray) -> np.ndarray:
     shares: np.ndarray = weights / weights.sum()
     return shares
@@ -86,21 +143,17 @@ class SkewedModel(TrafficModel):
     Every node has a send weight (``buyers``) and a receive weight (``merchants``),
     1 unless set. A node that sends more than it receives drains its outbound
     liquidity, as wallets of consumers do on the real network, which is what a
-    rebalancing agent has to counter. Amounts are log-normal around ``median_sat``,
-    redrawn above ``max_sat``; gaps are exponential with mean ``1 / rate``.
+    rebalancing agent has to counter. Amounts are ``LogNormalAmounts``; gaps are
+    exponential with mean ``1 / rate``.
     """
 
     name = "skewed"
-    KEYS = ("rate", "median_sat", "sigma", "max_sat", "buyers", "merchants", "descriptions")
+    KEYS = ("rate", *LogNormalAmounts.KEYS, "buyers", "merchants", "descriptions")
 
     def __init__(self, scenario: Scenario, table: TableReader) -> None:
         self.nodes = scenario.nodes
         self.rate = table.number("rate", 2.0, "payments per second above 0")
-        self.median_sat = table.number("median_sat", 5_000, "a median amount in sat, at least 1", 1.0, False)
-        self.sigma = table.number("sigma", 1.0, "the log-normal sigma, 0 or more", 0.0, False)
-        self.max_sat = table.integer("max_sat", 100_000, "a cap in whole sat, at least 1")
-        if self.max_sat < self.median_sat:
-            raise table.fail("max_sat", f"a cap of at least median_sat ({self.median_sat:g})", self.max_sat)
+        self.amounts = LogNormalAmounts.read(scenario, table)
         self.descriptions = table.strings("descriptions", DEFAULT_DESCRIPTIONS)
         send = table.weights("buyers", self.nodes)
         receive = table.weights("merchants", self.nodes)
@@ -122,19 +175,12 @@ class SkewedModel(TrafficModel):
             gap_s = float(rng.exponential(1.0 / self.rate))
             sender = int(rng.choice(count, p=self._senders))
             receiver = int(rng.choice(count, p=self._receivers[sender]))
-            amount = self._amount(rng)
+            amount = self.amounts.draw(rng)
             description = self.descriptions[int(rng.integers(len(self.descriptions)))]
             at_s += gap_s
             request = PaymentRequest(self.nodes[sender], self.nodes[receiver], amount, description)
             yield Arrival(gap_s, at_s, request)
 
-    def _amount(self, rng: np.random.Generator) -> int:
-        """Log-normal, redrawn while above the cap (at most two draws on average as cap >= median)."""
-        mu = math.log(self.median_sat)
-        while True:
-            amount = max(1, round(float(rng.lognormal(mu, self.sigma))))
-            if amount <= self.max_sat:
-                return amount
 
 
 class RandomModel(TrafficModel):
@@ -147,14 +193,18 @@ class RandomModel(TrafficModel):
     the smaller capacity of the pair. The per-node Poisson streams are merged
     into one (total rate, source drawn by rate), which is the same process.
     ``speedup`` divides every gap, because SimLN's monthly rates are slow.
+    ``amount_scale`` sets the expected (mean, as in SimLN) amount as a share of
+    the median channel capacity instead of ``expected_amount_sat``.
     """
 
     name = "random"
-    KEYS = ("expected_amount_sat", "capacity_multiplier", "speedup")
+    KEYS = ("expected_amount_sat", "amount_scale", "capacity_multiplier", "speedup")
 
     def __init__(self, scenario: Scenario, table: TableReader) -> None:
         self.nodes = scenario.nodes
-        self.expected_sat = table.number("expected_amount_sat", 3_800, "an expected amount in sat above 0")
+        self.expected_sat = scaled_amount(
+            scenario, table, "expected_amount_sat", 3_800, "an expected amount in sat, at least 1"
+        )
         self.multiplier = table.number("capacity_multiplier", 2.0, "a number above 0")
         self.speedup = table.number("speedup", 1.0, "a number above 0")
         capacity = {node: 0 for node in self.nodes}

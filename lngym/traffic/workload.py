@@ -3,11 +3,13 @@
 The ``[traffic]`` table chooses a model and may fix a seed::
 
     [traffic]
-    model = "skewed"      # skewed (default) | random | defined
+    model = "skewed"      # skewed (default) | random | defined | seed_mix | tidal
     seed = 7              # optional; `seed=` of from_scenario wins over it
     [traffic.skewed]      # settings of each model in its own sub-table
     [traffic.random]
     [traffic.defined]
+    [traffic.seed_mix]
+    [traffic.tidal]
 
 Every sub-table present is validated, whichever model runs, so a typo in one
 fails at load time rather than the day someone switches to it.
@@ -26,12 +28,16 @@ from lngym.scenario import Scenario
 from lngym.traffic.config import TableReader, field_error
 from lngym.traffic.defined import DefinedModel
 from lngym.traffic.models import Arrival, RandomModel, SkewedModel, TrafficModel
+from lngym.traffic.seed_mix import SeedMixModel
+from lngym.traffic.tidal import TidalModel
 
 #: The models by the name used in ``[traffic] model = ...`` and ``--model``.
 MODELS: dict[str, type[TrafficModel]] = {
     "skewed": SkewedModel,
     "random": RandomModel,
     "defined": DefinedModel,
+    "seed_mix": SeedMixModel,
+    "tidal": TidalModel,
 }
 DEFAULT_MODEL = "skewed"
 
