@@ -17,6 +17,10 @@ from lngym.network.base import SWAP_IN, SWAP_OUT, ChannelState
 from lngym.policies.decisions import Decision, PolicyState, SwapSuggestion
 from lngym.scenario import SwapService
 
+#: Swap fees (server + miner) a swapping baseline may commit per window of blocks, and the window.
+DEFAULT_FEE_BUDGET_SAT = 50_000
+DEFAULT_WINDOW_BLOCKS = 100
+
 
 class FeeBudget:
     """Fees committed by swaps dispatched in the last ``window_blocks`` blocks.
@@ -72,7 +76,7 @@ class Autoloop:
 
     def __init__(
         self, low: float = 0.2, high: float = 0.8, target: float = 0.5,
-        fee_budget_sat: int = 50_000, window_blocks: int = 100,
+        fee_budget_sat: int = DEFAULT_FEE_BUDGET_SAT, window_blocks: int = DEFAULT_WINDOW_BLOCKS,
     ) -> None:
         if not 0.0 <= low < target < high <= 1.0:
             raise SettingError(f"thresholds must satisfy 0 ≤ low < target < high ≤ 1, got {low}, {target}, {high}")

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from lngym.errors import SettingError
 from lngym.network.base import SWAP_IN, SWAP_OUT, ChannelState
-from lngym.policies.autoloop import FeeBudget, commit_swap, sized_swap
+from lngym.policies.autoloop import (
+    DEFAULT_FEE_BUDGET_SAT, DEFAULT_WINDOW_BLOCKS, FeeBudget, commit_swap, sized_swap,
+)
 from lngym.policies.circular import BaselineRebalancer
 from lngym.policies.decisions import Decision, PolicyState
 
@@ -24,7 +26,7 @@ class Combined:
 
     def __init__(
         self, low: float = 0.3, high: float = 0.7, target: float = 0.5,
-        fee_budget_sat: int = 50_000, window_blocks: int = 100, circular: BaselineRebalancer | None = None,
+        fee_budget_sat: int = DEFAULT_FEE_BUDGET_SAT, window_blocks: int = DEFAULT_WINDOW_BLOCKS, circular: BaselineRebalancer | None = None,
     ) -> None:
         if not 0.0 <= low < target < high <= 1.0:
             raise SettingError(f"thresholds must satisfy 0 ≤ low < target < high ≤ 1, got {low}, {target}, {high}")

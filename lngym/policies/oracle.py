@@ -1,29 +1,38 @@
-"""A lookahead oracle for benchmarks: it is shown the next steps' payments and tries actions on forks.
+"""A lookahead oracle for benchmarks: shown the next steps' payments, it tries actions on forks.
 
-At each step it forks the twin once per candidate decision list, carries the
-candidate out on the fork, plays the next ``horizon`` steps' actual payments
-(mining ``blocks_per_step`` blocks after each) with no further decisions, and
-keeps the candidate with the best reward over that window (ties go to the
-earlier candidate, so doing nothing wins a tie). Candidates are doing nothing,
-every action the env allows now, and what the heuristics would do. It knows
-the future, so no deployable policy can match it: it marks the ceiling of what
-a learner could gain on a scenario, not a baseline to deploy. Twin only.
+Rollout in Bertsekas' sense, with the future known: at each step it forks the
+twin once per candidate decision list, carries the candidate out on the fork,
+then plays the next ``horizon`` steps' actual payments (mining
+``blocks_per_step`` blocks after each) with ``base`` — a heuristic — deciding
+every later step, and keeps the candidate with the best reward over that
+window (ties go to the earlier candidate; doing nothing comes first).
+Candidates are doing nothing, what ``base`` would do, and whatever
+``candidates(state)`` adds (every action the env allows now, in the benchmark).
+Since what ``base`` would do is always a candidate, the oracle does at least
+as well as ``base`` over each window; it gains by acting earlier or otherwise
+where the future says it pays. Swap fees come out of ``base``'s own fee
+budget, so the oracle does not win by spending more than the heuristic may.
+
+It knows the future, so no deployable policy can match it: it marks the ceiling
+of what a learner could gain on a scenario, not a baseline. Twin only.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 
 from lngym.network.base import PENDING, PaymentRequest, SwapResult
 from lngym.network.sim.network import Sim
-from lngym.policies.decisions import Decision, PolicyState
-from lngym.policies.executor import Executor
+from lngym.policies.autoloop import FeeBudget
+from lngym.policies.decisions import Decision, Policy, PolicyState, SwapSuggestion
+from lngym.policies.executor import Executed, Executor
 
 Candidates = Callable[[PolicyState], list[list[Decision]]]
 
 
 class LookaheadOracle:
-    """Picks, among ``candidates(state)``, the decisions with the best reward over the known future."""
+    """Picks the candidate decisions with the best reward over the known next ``horizon`` steps."""
 
     name = "oracle"
 
@@ -31,44 +40,59 @@ class LookaheadOracle:
         self,
         twin: Sim,
         peek: Callable[[int], list[list[PaymentRequest]]],
-        candidates: Candidates,
-        horizon: int = 6,
+        base: Policy,
+        candidates: Candidates | None = None,
+        horizon: int = 10,
         blocks_per_step: int = 1,
         fee_weight: float = 1.0,
         executor: Callable[[Sim], Executor] = Executor,
     ) -> None:
         self.twin = twin
         self.peek = peek
+        self.base = base
         self.candidates = candidates
         self.horizon = horizon
         self.blocks_per_step = blocks_per_step
         self.fee_weight = fee_weight
         self.executor = executor
+        budget = getattr(base, "budget", None)
+        self.budget: FeeBudget | None = budget if isinstance(budget, FeeBudget) else None
 
     def decide(self, state: PolicyState) -> list[Decision]:
         """The best-scoring candidate over the next ``horizon`` steps."""
         future = self.peek(self.horizon)
+        left = self.budget.left(state.height) if self.budget is not None else None
+        # What base would do, asked of a copy so that asking spends nothing of its budget.
+        proposals = [[], copy.deepcopy(self.base).decide(state)]
+        if self.candidates is not None:
+            proposals += self.candidates(state)
         best: list[Decision] = []
         best_score = float("-inf")
         seen: set[tuple[Decision, ...]] = set()
-        for candidate in [[], *self.candidates(state)]:
+        for candidate in proposals:
             key = tuple(candidate)
-            if key in seen:
+            if key in seen or (left is not None and swap_fees(state, candidate) > left):
                 continue
             seen.add(key)
-            score = self.score(candidate, future)
+            score = self.score(state, candidate, future)
             if score > best_score + 1e-12:
                 best, best_score = candidate, score
+        if self.budget is not None and best:
+            self.budget.spend(state.height, swap_fees(state, best))
         return best
 
-    def score(self, decisions: Sequence[Decision], future: list[list[PaymentRequest]]) -> float:
-        """Success rate minus fee_weight × fees / volume over ``future``, on a fork."""
+    def score(self, state: PolicyState, decisions: Sequence[Decision], future: list[list[PaymentRequest]]) -> float:
+        """Success rate minus fee_weight × fees / volume over ``future``: ``decisions`` now, ``base`` after."""
         fork = self.twin.fork()
-        executed = self.executor(fork).execute(decisions)
-        fees = sum(r.fee_msat for r in executed.results if r.success and not isinstance(r, SwapResult)) / 1000
-        fees += sum(r.fee_sat for r in executed.results if isinstance(r, SwapResult) and r.status != PENDING)
+        executor = self.executor(fork)
+        rollout = copy.deepcopy(self.base)
+        if self.budget is not None and isinstance(getattr(rollout, "budget", None), FeeBudget):
+            rollout.budget.spend(state.height, swap_fees(state, decisions))  # type: ignore[attr-defined]
+        fees = _fees(executor.execute(decisions))
         ok = tried = volume = 0
-        for requests in future:
+        for step, requests in enumerate(future):
+            if step > 0:
+                fees += _fees(executor.execute(rollout.decide(PolicyState.of(fork))))
             for result in fork.pay_many(requests):
                 ok += result.success
                 volume += result.amount_sat
@@ -76,3 +100,20 @@ class LookaheadOracle:
             if fork.scenario.swap is not None:
                 fees += sum(s.fee_sat for s in fork.mine(self.blocks_per_step))
         return ok / max(tried, 1) - self.fee_weight * fees / max(volume, 1)
+
+
+def swap_fees(state: PolicyState, decisions: Sequence[Decision]) -> int:
+    """The quoted server + miner fees of the swaps among ``decisions``."""
+    service = state.scenario.swap
+    if service is None:
+        return 0
+    return sum(service.server_fee_sat(d.amount_sat) + service.miner_fee_sat
+               for d in decisions if isinstance(d, SwapSuggestion))
+
+
+def _fees(executed: Executed) -> float:
+    """Fees paid now by executed decisions: successful rebalances and swaps that ended at once."""
+    return sum(
+        r.fee_sat for r in executed.results
+        if (r.success and not isinstance(r, SwapResult)) or (isinstance(r, SwapResult) and r.status != PENDING)
+    )
