@@ -52,6 +52,16 @@ class FeeBudget:
         self._spent.append((height, fee_sat))
 
 
+def routable(state: PolicyState, node: str, channel: ChannelState) -> bool:
+    """Whether a swap of ``node`` pinned to ``channel`` can reach the server: its peer there is the
+    server or has another channel to forward through (a leaf peer is a dead end)."""
+    assert state.scenario.swap is not None
+    peer = channel.b if node == channel.a else channel.a
+    if peer == state.scenario.swap.server:
+        return True
+    return sum(1 for c in state.scenario.channels if peer in (c.a, c.b)) > 1
+
+
 def sized_swap(
     state: PolicyState, service: SwapService, node: str, channel: ChannelState, kind: str, wanted: int,
     wallets: dict[str, int],
@@ -95,7 +105,7 @@ class Autoloop:
             if not channel.active or channel.index in busy:
                 continue
             for node in (channel.a, channel.b):
-                if node == service.server:
+                if node == service.server or not routable(state, node, channel):
                     continue
                 local = channel.balance_of(node)
                 share = local / channel.capacity_sat

@@ -13,7 +13,7 @@ from __future__ import annotations
 from lngym.errors import SettingError
 from lngym.network.base import SWAP_IN, SWAP_OUT, ChannelState
 from lngym.policies.autoloop import (
-    DEFAULT_FEE_BUDGET_SAT, DEFAULT_WINDOW_BLOCKS, FeeBudget, commit_swap, sized_swap,
+    DEFAULT_FEE_BUDGET_SAT, DEFAULT_WINDOW_BLOCKS, FeeBudget, commit_swap, routable, sized_swap,
 )
 from lngym.policies.circular import BaselineRebalancer
 from lngym.policies.decisions import Decision, PolicyState
@@ -55,7 +55,8 @@ class Combined:
             if self.low <= share <= self.high:
                 continue
             kind = SWAP_IN if share < self.low else SWAP_OUT
-            mine = [c for c in state.snapshot.channels if node in (c.a, c.b) and c.active and c.index not in busy]
+            mine = [c for c in state.snapshot.channels
+                    if node in (c.a, c.b) and c.active and c.index not in busy and routable(state, node, c)]
             if not mine:
                 continue
             # Loop In where the node holds least, Loop Out where it holds most.
