@@ -90,3 +90,15 @@ def test_fork_leaves_the_twin_it_came_from_untouched() -> None:
     fork.mine(5)
     assert fork.pending_swaps() == [] and fork.height() == 5
     assert (sim.snapshot().channels, sim.wallet_balances(), sim.pending_swaps(), sim.height()) == before
+
+
+def test_simulate_runs_a_swapping_policy_and_mines_a_block_per_policy_round() -> None:
+    from lngym.simulation import Simulation, SimulationConfig
+
+    sim = Sim(MERCHANTS)
+    seen: list[str] = []
+    run = Simulation(sim, SimulationConfig(payments=300, concurrency=1, rebalance_every=10, seed=2, speed=float("inf")),
+                     policy=make_policy("autoloop"), on_result=lambda r: seen.append(r.kind))
+    run.run()
+    assert sim.height() == 30
+    assert {SWAP_IN, SWAP_OUT} <= set(seen)
