@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from scipy import stats as scipy_stats
 
-from lngym.envs import actions
 from lngym.envs.lightning_env import LightningEnv
 from lngym.network.sim.network import Sim
 from lngym.policies import BASELINES, Executor, LookaheadOracle, make_policy
@@ -98,8 +97,8 @@ def table(scenario: str, results: dict[str, list[Episode]]) -> list[str]:
     """Markdown rows: success ± CI, fees by kind, volume, paired difference to none ± CI."""
     lines = [
         f"### {scenario}", "",
-        "| policy | success % (± 95 % CI) | Δ vs none, points (± 95 % CI) | rebalance fee | swap server fee "
-        "| swap miner fee | swap routing fee | volume (sat) |",
+        ("| policy | success % (± 95 % CI) | Δ vs none, points (± 95 % CI) | rebalance fee | swap server fee "
+         "| swap miner fee | swap routing fee | volume (sat) |"),
         "|---|---|---|---|---|---|---|---|",
     ]
     base = [e.success for e in results["none"]]

@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from lngym.errors import SettingError
 from lngym.network.base import Network, PaymentResult, RebalanceSuggestion, Snapshot

@@ -5,9 +5,24 @@ from __future__ import annotations
 import pytest
 
 from lngym.errors import SettingError
-from lngym.network.base import SWAP_IN, SWAP_OUT, ChannelState, RebalanceSuggestion, Snapshot, SwapResult
+from lngym.network.base import (
+    SWAP_IN,
+    SWAP_OUT,
+    ChannelState,
+    RebalanceSuggestion,
+    Snapshot,
+    SwapResult,
+)
 from lngym.network.sim import Sim
-from lngym.policies import Autoloop, Combined, Executor, NoRebalancer, PolicyState, SwapSuggestion, make_policy
+from lngym.policies import (
+    Autoloop,
+    Combined,
+    Executor,
+    NoRebalancer,
+    PolicyState,
+    SwapSuggestion,
+    make_policy,
+)
 from lngym.scenario import load_scenario
 
 MERCHANTS = load_scenario("merchants")  # channels: hub-alice, hub-eve, hub-carol, hub-dave, loop-hub

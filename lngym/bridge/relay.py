@@ -19,7 +19,13 @@ from typing import Any
 from lngym.bridge.protocol import channel_update_message, transaction_message
 from lngym.bridge.publisher import ClientChannel, Publisher
 from lngym.bridge.validation import ProtocolError, Request, SuggestionRequest, Validator
-from lngym.network.base import PENDING, Network, PaymentResult, RebalanceSuggestion, Snapshot
+from lngym.network.base import (
+    PENDING,
+    Network,
+    PaymentResult,
+    RebalanceSuggestion,
+    Snapshot,
+)
 from lngym.policies.decisions import SwapSuggestion
 from lngym.scenario import wire_name
 from lngym.simulation import Simulation

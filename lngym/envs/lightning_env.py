@@ -14,7 +14,13 @@ from lngym.envs import actions, masks, observations, render
 from lngym.envs.config import merge_config
 from lngym.errors import NetworkStateError, SettingError
 from lngym.network import make as make_network
-from lngym.network.base import PENDING, Network, PaymentRequest, PaymentResult, SwapResult
+from lngym.network.base import (
+    PENDING,
+    Network,
+    PaymentRequest,
+    PaymentResult,
+    SwapResult,
+)
 from lngym.policies.decisions import Decision, PolicyState
 from lngym.policies.executor import Executed, Executor
 from lngym.scenario import Scenario, load_scenario

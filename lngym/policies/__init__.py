@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from lngym.errors import SettingError
 from lngym.policies.autoloop import Autoloop, FeeBudget
-from lngym.policies.circular import DEFAULT_MAX_FEE_PPM, BaselineRebalancer, NoRebalancer, RebalancePolicy
+from lngym.policies.circular import (
+    DEFAULT_MAX_FEE_PPM,
+    BaselineRebalancer,
+    NoRebalancer,
+    RebalancePolicy,
+)
 from lngym.policies.combined import Combined
 from lngym.policies.decisions import Decision, Policy, PolicyState, SwapSuggestion
 from lngym.policies.executor import Executed, Executor

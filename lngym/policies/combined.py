@@ -13,7 +13,12 @@ from __future__ import annotations
 from lngym.errors import SettingError
 from lngym.network.base import SWAP_IN, SWAP_OUT, ChannelState
 from lngym.policies.autoloop import (
-    DEFAULT_FEE_BUDGET_SAT, DEFAULT_WINDOW_BLOCKS, FeeBudget, commit_swap, routable, sized_swap,
+    DEFAULT_FEE_BUDGET_SAT,
+    DEFAULT_WINDOW_BLOCKS,
+    FeeBudget,
+    commit_swap,
+    routable,
+    sized_swap,
 )
 from lngym.policies.circular import BaselineRebalancer
 from lngym.policies.decisions import Decision, PolicyState
@@ -60,8 +65,9 @@ class Combined:
             if not mine:
                 continue
             # Loop In where the node holds least, Loop Out where it holds most.
-            side = (lambda c: c.balance_of(node) / c.capacity_sat)
-            channel: ChannelState = min(mine, key=side) if kind == SWAP_IN else max(mine, key=side)
+            shares = {c.index: c.balance_of(node) / c.capacity_sat for c in mine}
+            pick = min if kind == SWAP_IN else max
+            channel: ChannelState = pick(mine, key=lambda c: shares[c.index])
             total = sum(c.capacity_sat for c in state.snapshot.channels if node in (c.a, c.b))
             held = sum(c.balance_of(node) for c in state.snapshot.channels if node in (c.a, c.b))
             room = round(self.high * channel.capacity_sat) - channel.balance_of(node)

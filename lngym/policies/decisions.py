@@ -12,9 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, Union
+from typing import Protocol
 
-from lngym.network.base import SWAP_IN, SWAP_OUT, Network, RebalanceSuggestion, Snapshot, SwapResult
+from lngym.network.base import (
+    SWAP_IN,
+    SWAP_OUT,
+    Network,
+    RebalanceSuggestion,
+    Snapshot,
+    SwapResult,
+)
 from lngym.scenario import Scenario
 
 SWAP_KINDS = (SWAP_IN, SWAP_OUT)
@@ -35,7 +42,7 @@ class SwapSuggestion:
     channel: int | None = None
 
 
-Decision = Union[RebalanceSuggestion, SwapSuggestion]
+Decision = RebalanceSuggestion | SwapSuggestion
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class PolicyState:
     height: int = 0
 
     @classmethod
-    def of(cls, network: Network) -> "PolicyState":
+    def of(cls, network: Network) -> PolicyState:
         """The state of a running network (wallets and swaps only where it has a swap server)."""
         if network.scenario.swap is None:
             return cls(network.scenario, network.snapshot())

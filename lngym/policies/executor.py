@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lngym.errors import InsufficientFundsError, InvalidAmountError
-from lngym.network.base import PENDING, SWAP_IN, Network, PaymentResult, RebalanceSuggestion
+from lngym.network.base import (
+    PENDING,
+    SWAP_IN,
+    Network,
+    PaymentResult,
+    RebalanceSuggestion,
+)
 from lngym.policies.decisions import Decision, SwapSuggestion
 
 #: Default fee cap of a rebalance: 0.1 % of the amount, but at least 10 sat.
