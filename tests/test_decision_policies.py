@@ -117,3 +117,18 @@ def test_simulate_runs_a_swapping_policy_and_mines_a_block_per_policy_round() ->
     run.run()
     assert sim.height() == 30
     assert {SWAP_IN, SWAP_OUT} <= set(seen)
+
+
+def test_oracle_picks_the_swap_that_saves_future_payments_without_touching_the_twin() -> None:
+    from lngym.envs.lightning_env import LightningEnv
+    from lngym.policies import LookaheadOracle
+
+    env = LightningEnv(MERCHANTS, backend="sim", payments_per_step=10)
+    env.reset(seed=0)
+    assert env.network.pay("alice", "carol", 450_000).success  # alice can hardly pay any more
+    refill = SwapSuggestion("alice", SWAP_IN, 400_000, 0)
+    useless = SwapSuggestion("dave", SWAP_OUT, 100_000, 3)
+    oracle = LookaheadOracle(env.network, env.peek, NoRebalancer(), lambda state: [[useless], [refill]], horizon=8)
+    before = (env.network.snapshot().channels, env.network.wallet_balances(), env.network.height(), env.peek(8))
+    assert oracle.decide(env.state()) == [refill]
+    assert (env.network.snapshot().channels, env.network.wallet_balances(), env.network.height(), env.peek(8)) == before
