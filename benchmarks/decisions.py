@@ -112,6 +112,14 @@ def table(scenario: str, results: dict[str, list[Episode]]) -> list[str]:
             f"{fee['rebalance_fee_sat']:,.0f} | {fee['swap_server_fee_sat']:,.0f} | {fee['swap_miner_fee_sat']:,.0f} | "
             f"{fee['swap_routing_fee_sat']:,.0f} | {volume:,.0f} |"
         )
+    heuristics = [name for name in results if name != "none" and not name.startswith("oracle")]
+    best = max(heuristics, key=lambda name: statistics.fmean(e.success for e in results[name]))
+    best_diff, best_half = interval([100 * (e.success - b) for e, b in zip(results[best], base)])
+    lines += ["", f"Best heuristic: {best}, {best_diff:+.1f} ± {best_half:.1f} points over none (goal ≥ 10)."]
+    for name in results:
+        if name.startswith("oracle"):
+            diff, half = interval([100 * (o.success - h.success) for o, h in zip(results[name], results[best])])
+            lines.append(f"{name} − {best}: {diff:+.1f} ± {half:.1f} points, paired (goal ≥ 5).")
     return lines
 
 

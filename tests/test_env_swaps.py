@@ -182,3 +182,5 @@ def test_decisions_benchmark_runs_end_to_end_with_its_ci_columns() -> None:
     assert [row.split(" | ")[0] for row in rows][:4] == ["| none", "| circular", "| autoloop", "| combined"]
     assert rows[4].startswith("| oracle (rollout of ")
     assert all(" ± " in row for row in rows)
+    assert any(line.startswith("Best heuristic: ") for line in lines)
+    assert any(line.startswith("oracle (rollout of ") and "paired (goal ≥ 5)" in line for line in lines)
