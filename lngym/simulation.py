@@ -3,7 +3,10 @@
 This is the seed's ``simulate_network.py`` loop, independent of any terminal:
 the CLI renders it, the WebSocket bridge publishes its events. Payments run
 ``concurrency`` at a time; every ``rebalance_every`` payments the policy's
-suggestions are applied; each row is written the moment its payment ends.
+decisions (rebalances, swaps) are carried out by ``lngym.policies.Executor``;
+each row is written the moment its payment ends. With a ``[swap]`` server the
+chain advances one block every ``block_every`` payments (by default once per
+policy round), so swaps complete after their confirmations.
 
 Payments go out when the workload says they arrive (its ``rate``, a ``defined``
 workload's intervals and start times), on a clock running ``speed`` times
@@ -16,19 +19,19 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from lngym.errors import SettingError
 from lngym.network.base import Network, PaymentResult, RebalanceSuggestion, Snapshot
-from lngym.policies import BaselineRebalancer, RebalancePolicy
+from lngym.policies import BaselineRebalancer, Executed, Executor, Policy, PolicyState
+from lngym.policies.decisions import Decision
 from lngym.recorder import CsvRecorder
 from lngym.stats import RunningStats
 from lngym.traffic import Workload
 
-#: How often a failed rebalance is retried with half the amount, and the floor.
+#: How often a failed rebalance is retried with half the amount.
 HALVINGS = 3
-MIN_REBALANCE_SAT = 10_000
 
 
 @dataclass
@@ -43,6 +46,8 @@ class SimulationConfig:
     concurrency: int = 4
     rebalance_every: int = 0
     seed: int | None = None
+    #: Payments per block mined (with a [swap] server); None: one block per policy round.
+    block_every: int | None = None
 
 
 @dataclass
@@ -56,7 +61,7 @@ class Simulation:
     network: Network
     config: SimulationConfig
     recorder: CsvRecorder | None = None
-    policy: RebalancePolicy = field(default_factory=BaselineRebalancer)
+    policy: Policy = field(default_factory=BaselineRebalancer)
     on_result: Callable[[PaymentResult], None] | None = None
     on_snapshot: Callable[[Snapshot], None] | None = None
     between_batches: Callable[[], None] | None = None
@@ -75,6 +80,11 @@ class Simulation:
         self.stop_event = threading.Event()
         self.sent = 0
         self.last_snapshot: Snapshot | None = None
+        self.executor = Executor(self.network, halvings=HALVINGS, on_result=self._record)
+        every = self.config.block_every if self.config.block_every is not None else self.config.rebalance_every
+        self._block_every = every if self.network.scenario.swap is not None else 0
+        if self._block_every < 0:
+            raise SettingError(f"block_every must be 0 or more payments, got {every!r}")
 
     def run(self) -> None:
         """Pay until the payment count or duration is reached, or ``stop()`` is called."""
@@ -129,29 +139,28 @@ class Simulation:
         if self.between_batches is not None:
             self.between_batches()
         if every > 0 and self.sent % every < size:
-            snapshot = self.network.snapshot()
-            for suggestion in self.policy.suggest(snapshot, self.network.scenario):
-                self.apply(suggestion, self.policy.max_fee_sat(suggestion))
+            self.execute(self.policy.decide(PolicyState.of(self.network)))
+        blocks = self._block_every
+        if blocks > 0 and self.sent % blocks < size:
+            for result in self.network.mine(max(1, size // blocks)):
+                self._record(result)
         snapshot = self.network.snapshot()
         self.last_snapshot = snapshot
         self.stats.observe(snapshot)
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
 
-    def apply(self, suggestion: RebalanceSuggestion, max_fee_sat: int) -> PaymentResult:
-        """Carry out one suggestion, halving the amount after each failure (at most 3 times).
+    def apply(self, suggestion: RebalanceSuggestion) -> PaymentResult:
+        """Carry out one rebalance, halving the amount after each failure (at most 3 times).
 
         The whole deviation rarely fits through the return path at once; what
         does fit is still worth moving. Every attempt is recorded like a payment.
         """
-        amount = suggestion.amount_sat
-        for _attempt in range(HALVINGS + 1):
-            result = self.network.rebalance(suggestion.from_node, suggestion.to_node, amount, max_fee_sat)
-            self._record(result)
-            if result.success or amount < 2 * MIN_REBALANCE_SAT:
-                break
-            amount //= 2
-        return result
+        return self.executor.rebalance(suggestion)
+
+    def execute(self, decisions: list[Decision]) -> Executed:
+        """Carry out decisions (rebalances with halvings, swaps) as the policy's round does."""
+        return self.executor.execute(decisions)
 
     def _record(self, result: PaymentResult) -> None:
         if self.recorder is not None:

@@ -43,6 +43,7 @@ from lngym.bridge.validation import (
 from lngym.envs import actions
 from lngym.envs.lightning_env import LightningEnv
 from lngym.network.base import Network, NodeInfo, PaymentResult, RebalanceSuggestion
+from lngym.policies.decisions import SwapSuggestion
 
 
 class EnvBackend:
@@ -121,13 +122,15 @@ class EnvBackend:
             return function(*args)
         return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
 
-    def _env_action(self, action: int | list[float] | RebalanceSuggestion) -> Any:
+    def _env_action(self, action: int | list[float] | RebalanceSuggestion | SwapSuggestion) -> Any:
         """The env's action for a validated one; a suggestion goes through the shared mapping."""
         config = self.base.config
-        if isinstance(action, RebalanceSuggestion):
+        if isinstance(action, (RebalanceSuggestion, SwapSuggestion)):
             if config["action_type"] == "continuous":
-                return actions.encode_continuous(action, self.scenario, config["max_fraction"])
-            return actions.encode_suggestion(action, self.scenario, config["fractions"])
+                return actions.encode_continuous(
+                    action, self.scenario, config["max_fraction"], config["swap_max_fraction"]
+                )
+            return actions.encode_suggestion(action, self.scenario, config["fractions"], config["swap_fractions"])
         if isinstance(action, list):
             return np.asarray(action, dtype=np.float32)
         return action

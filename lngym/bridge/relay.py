@@ -19,7 +19,14 @@ from typing import Any
 from lngym.bridge.protocol import channel_update_message, transaction_message
 from lngym.bridge.publisher import ClientChannel, Publisher
 from lngym.bridge.validation import ProtocolError, Request, SuggestionRequest, Validator
-from lngym.network.base import Network, PaymentResult, RebalanceSuggestion, Snapshot
+from lngym.network.base import (
+    PENDING,
+    Network,
+    PaymentResult,
+    RebalanceSuggestion,
+    Snapshot,
+)
+from lngym.policies.decisions import SwapSuggestion
 from lngym.scenario import wire_name
 from lngym.simulation import Simulation
 
@@ -33,7 +40,7 @@ class _Ticket:
 
     number: int
     request_id: Any
-    suggestion: RebalanceSuggestion
+    suggestion: RebalanceSuggestion | SwapSuggestion
     client: ClientChannel
 
 
@@ -77,7 +84,7 @@ class SuggestionRelay:
         ack: dict[str, Any] = {"type": "suggestion_ack", "suggestion": _suggestion_json(suggestion)}
         if request.id is not None:
             ack["id"] = request.id
-        if suggestion.confidence < self.min_confidence:
+        if isinstance(suggestion, RebalanceSuggestion) and suggestion.confidence < self.min_confidence:
             ack.update(status="ignored", reason=f"confidence {suggestion.confidence:g} is below "
                                                 f"the bridge's minimum {self.min_confidence:g}")
             return ack
@@ -109,10 +116,30 @@ class SuggestionRelay:
             tickets = list(self._queued)
             self._queued.clear()
         for ticket in tickets:
+            if isinstance(ticket.suggestion, SwapSuggestion):
+                self.publisher.send_to(ticket.client, self._swap_message(ticket, simulation))
+                continue
             before = self.network.snapshot()
-            result = simulation.apply(ticket.suggestion, simulation.policy.max_fee_sat(ticket.suggestion))
+            result = simulation.apply(ticket.suggestion)
             after = self.network.snapshot()
             self.publisher.send_to(ticket.client, self._result_message(ticket, result, before, after))
+
+    def _swap_message(self, ticket: _Ticket, simulation: Simulation) -> dict[str, Any]:
+        """Start a suggested swap; the answer says started (it ends with later blocks), failed or skipped."""
+        executed = simulation.execute([ticket.suggestion])
+        message: dict[str, Any] = {"type": "suggestion_result", "number": ticket.number,
+                                   "suggestion": _suggestion_json(ticket.suggestion)}
+        if executed.skipped:
+            message.update(status="skipped", success=False, failure_reason=executed.skipped[0][1])
+        else:
+            result = executed.results[0]
+            pending = getattr(result, "status", "") == PENDING
+            message.update(status="started" if pending else "failed", success=False,
+                           swap_id=getattr(result, "swap_id", ""), failure_reason=result.failure_reason,
+                           failure_detail=result.failure_detail)
+        if ticket.request_id is not None:
+            message["id"] = ticket.request_id
+        return message
 
     def on_result(self, result: PaymentResult) -> None:
         """Publish a finished payment or rebalance."""
@@ -128,6 +155,7 @@ class SuggestionRelay:
         self, ticket: _Ticket, result: PaymentResult, before: Snapshot, after: Snapshot
     ) -> dict[str, Any]:
         suggestion = ticket.suggestion
+        assert isinstance(suggestion, RebalanceSuggestion)
         index = self.scenario.channel_index(suggestion.from_node, suggestion.to_node)
         message: dict[str, Any] = {
             "type": "suggestion_result",
@@ -148,7 +176,10 @@ class SuggestionRelay:
         return message
 
 
-def _suggestion_json(suggestion: RebalanceSuggestion) -> dict[str, Any]:
+def _suggestion_json(suggestion: RebalanceSuggestion | SwapSuggestion) -> dict[str, Any]:
+    if isinstance(suggestion, SwapSuggestion):
+        return {"node": wire_name(suggestion.node), "kind": suggestion.kind,
+                "amount": suggestion.amount_sat, "channel": suggestion.channel}
     return {
         "from_node": wire_name(suggestion.from_node),
         "to_node": wire_name(suggestion.to_node),

@@ -18,6 +18,7 @@ from gymnasium import spaces
 from lngym.bridge.protocol import MAX_MESSAGE_BYTES
 from lngym.errors import ScenarioError, UnknownNodeError
 from lngym.network.base import RebalanceSuggestion
+from lngym.policies.decisions import SWAP_KINDS, SwapSuggestion
 from lngym.scenario import Scenario
 
 #: Allowed fields per inbound type; anything else is refused so typos do not pass silently.
@@ -27,8 +28,10 @@ FIELDS: dict[str, frozenset[str]] = {
     "reset": frozenset({"type", "id", "seed", "options"}),
     "step": frozenset({"type", "id", "action"}),
     "rebalance_suggestion": frozenset({"type", "id", "suggestion"}),
+    "swap_suggestion": frozenset({"type", "id", "suggestion"}),
 }
 SUGGESTION_FIELDS = frozenset({"from_node", "to_node", "amount", "confidence"})
+SWAP_FIELDS = frozenset({"node", "kind", "amount", "channel"})
 MAX_ID_LENGTH = 64
 MAX_SEED = 2**63 - 1
 
@@ -74,18 +77,18 @@ class ResetRequest:
 
 @dataclass(frozen=True)
 class StepRequest:
-    """One env step; ``action`` is an int, a list for a Box, or a suggestion."""
+    """One env step; ``action`` is an int, a list for a Box, or a rebalance or swap suggestion."""
 
     id: Any
-    action: int | list[float] | RebalanceSuggestion
+    action: int | list[float] | RebalanceSuggestion | SwapSuggestion
 
 
 @dataclass(frozen=True)
 class SuggestionRequest:
-    """The seed's ``rebalance_suggestion``, checked against the topology."""
+    """The seed's ``rebalance_suggestion`` or a ``swap_suggestion``, checked against the topology."""
 
     id: Any
-    suggestion: RebalanceSuggestion
+    suggestion: RebalanceSuggestion | SwapSuggestion
 
 
 Request = SpacesRequest | SubscribeRequest | ResetRequest | StepRequest | SuggestionRequest
@@ -168,16 +171,19 @@ class Validator:
                 raise ProtocolError("invalid_message", "step needs an 'action'")
             return StepRequest(ident, self.action(data["action"]))
         if "suggestion" not in data:
-            raise ProtocolError("invalid_message", "rebalance_suggestion needs a 'suggestion' object")
+            raise ProtocolError("invalid_message", f"{kind} needs a 'suggestion' object")
+        if kind == "swap_suggestion":
+            return SuggestionRequest(ident, self.swap(data["suggestion"]))
         return SuggestionRequest(ident, self.suggestion(data["suggestion"]))
 
-    def action(self, raw: Any) -> int | list[float] | RebalanceSuggestion:
-        """An action for the env's space: an index, a list of numbers, or a suggestion object."""
+    def action(self, raw: Any) -> int | list[float] | RebalanceSuggestion | SwapSuggestion:
+        """An action for the env's space: an index, a list of numbers, or a suggestion object
+        (a swap when it has a ``kind``)."""
         space = self.action_space
         if space is None:
             raise ProtocolError("no_env", "this bridge serves `lngym simulate`, not an env; send rebalance_suggestion")
         if isinstance(raw, dict):
-            return self.suggestion(raw)
+            return self.swap(raw) if "kind" in raw else self.suggestion(raw)
         if isinstance(space, spaces.Discrete):
             return _discrete(raw, space)
         if isinstance(space, spaces.Box):
@@ -214,6 +220,45 @@ class Validator:
         if not _finite_number(confidence) or not 0.0 <= confidence <= 1.0:
             raise ProtocolError("invalid_suggestion", f"suggestion.confidence must be a number from 0 to 1, got {_show(confidence)}")
         return RebalanceSuggestion(source, sink, amount, float(confidence))
+
+
+    def swap(self, raw: Any) -> SwapSuggestion:
+        """A swap the scenario's server would take: a node other than the server, a known kind,
+        an amount within the server's min/max, and one of the node's channels."""
+        service = self.scenario.swap
+        if service is None:
+            raise ProtocolError("no_swap_server", "this scenario has no [swap] server; swaps cannot be suggested")
+        if not isinstance(raw, dict):
+            raise ProtocolError("invalid_suggestion", "suggestion must be an object with node, kind, amount, channel")
+        extra = sorted(set(raw) - SWAP_FIELDS)
+        if extra:
+            raise ProtocolError("invalid_suggestion", f"suggestion: unknown field {extra[0][:40]!r}")
+        if not isinstance(raw.get("node"), str):
+            raise ProtocolError("invalid_suggestion", "suggestion.node must be a node name such as 'lnd-alice'")
+        try:
+            node = self.scenario.node(raw["node"])
+        except UnknownNodeError as exc:
+            raise ProtocolError("unknown_node", str(exc)[:300]) from None
+        if node == service.server:
+            raise ProtocolError("invalid_suggestion", f"{node} is the swap server; it cannot swap with itself")
+        if raw.get("kind") not in SWAP_KINDS:
+            raise ProtocolError("invalid_suggestion", f"suggestion.kind must be swap_in or swap_out, got {_show(raw.get('kind'))}")
+        amount = raw.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise ProtocolError("invalid_amount", f"suggestion.amount must be a whole number of sat, got {_show(amount)}")
+        if not service.min_sat <= amount <= service.max_sat:
+            raise ProtocolError(
+                "invalid_amount",
+                f"suggestion.amount must be within the server's {service.min_sat} to {service.max_sat} sat, got {amount}",
+            )
+        channel = raw.get("channel")
+        if isinstance(channel, bool) or not isinstance(channel, int):
+            raise ProtocolError("no_channel", f"suggestion.channel must be a channel index, got {_show(channel)}")
+        if not 0 <= channel < len(self.scenario.channels) or node not in (
+            self.scenario.channels[channel].a, self.scenario.channels[channel].b
+        ):
+            raise ProtocolError("no_channel", f"{node} has no channel {channel}")
+        return SwapSuggestion(node, raw["kind"], amount, channel)
 
 
 def _show(value: Any) -> str:

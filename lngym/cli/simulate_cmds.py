@@ -23,7 +23,7 @@ from lngym.cli import bridge_cmds
 from lngym.cli.network_cmds import balance_table, running_network
 from lngym.errors import SettingError
 from lngym.network import BACKENDS, Network, make
-from lngym.policies import BaselineRebalancer
+from lngym.policies import BASELINES, BaselineRebalancer, make_policy
 from lngym.recorder import DEFAULT_PATH, CsvRecorder
 from lngym.simulation import Simulation, SimulationConfig
 from lngym.stats import StatsSummary
@@ -47,7 +47,13 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
                      help="send R payments per second instead of at the workload's own arrivals")
     sub.add_argument("--concurrency", type=_positive_int, default=4, help="payments in flight (default 4)")
     sub.add_argument("--rebalance-every", type=int, default=0, metavar="N",
-                     help="run the baseline rebalancer every N payments; 0 disables it (default)")
+                     help="run the policy (--policy) every N payments; 0 disables it (default)")
+    sub.add_argument("--policy", choices=BASELINES, default="circular",
+                     help="what runs every --rebalance-every payments: none, circular (the baseline "
+                          "rebalancer, default), autoloop (swaps by thresholds), combined (both)")
+    sub.add_argument("--block-every", type=int, default=None, metavar="N",
+                     help="with a [swap] server, mine a block every N payments (default: every "
+                          "--rebalance-every payments)")
     sub.add_argument("--csv", default=DEFAULT_PATH, help=f"CSV log (default {DEFAULT_PATH})")
     sub.add_argument("--seed", type=int, default=None, help="workload seed (default: the scenario's)")
     sub.add_argument("--bridge", action="store_true",
@@ -119,7 +125,7 @@ def stats_table(summary: StatsSummary) -> Table:
         ("success rate", f"{rate} overall, {recent} recent"),
         ("volume", f"{summary.volume_sat:,} sat"),
         ("fees", f"{summary.fees_sat:,.3f} sat"),
-        ("rebalances", f"{summary.rebalances} ({summary.rebalance_successes} ok, "
+        ("rebalances + swaps", f"{summary.rebalances} ({summary.rebalance_successes} ok, "
                        f"{summary.rebalance_fees_sat:,.3f} sat fees)"),
     ]
     for name, value in rows:
@@ -133,7 +139,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     network = network_of(args)
     config = SimulationConfig(payments=args.payments, duration_s=args.duration, rate=args.rate, speed=args.speed,
                               concurrency=args.concurrency, rebalance_every=args.rebalance_every,
-                              seed=args.seed)
+                              seed=args.seed, block_every=args.block_every)
     relay, bridge = None, None
     if args.bridge:
         relay, bridge = bridge_cmds.start_simulation_bridge(args, network)
@@ -155,7 +161,7 @@ def _run_simulation(args: argparse.Namespace, network: Network, config: Simulati
     with CsvRecorder(args.csv) as recorder:
         if recorder.notice:
             console.print(f"[yellow]{recorder.notice}[/]")
-        simulation = Simulation(network, config, recorder=recorder)
+        simulation = Simulation(network, config, recorder=recorder, policy=make_policy(args.policy))
         if relay is not None:
             relay.attach(simulation)
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

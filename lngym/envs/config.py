@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lngym.envs.actions import DEFAULT_FRACTIONS
+from lngym.envs.actions import DEFAULT_FRACTIONS, DEFAULT_SWAP_FRACTIONS
 from lngym.errors import ScenarioError
 
 
@@ -26,7 +26,10 @@ def default_config() -> dict[str, Any]:
         "fractions": list(DEFAULT_FRACTIONS),
         "max_fraction": 0.2,         # continuous: |v| = 1 moves this share of capacity
         "deadzone": 0.05,            # continuous: smaller |v| does nothing
-        "observation_type": "balances",  # balances | dict
+        "swap_fractions": list(DEFAULT_SWAP_FRACTIONS),  # with a [swap] server: shares a swap moves
+        "swap_max_fraction": 0.5,    # continuous: |v| = 1 swaps this share of the channel's capacity
+        "blocks_per_step": 1,        # with a [swap] server: blocks mined after each step's payments
+        "observation_type": "balances",  # balances | dict | chain
         "success_decay": 0.9,        # dict obs: per-step decay of pair success counts
         "rebalance_max_fee_ppm": 1_000,
         "rebalance_min_fee_sat": 10,
@@ -38,7 +41,7 @@ def default_config() -> dict[str, Any]:
 CHOICES = {
     "backend": ("sim", "native"),
     "action_type": ("discrete", "continuous"),
-    "observation_type": ("balances", "dict"),
+    "observation_type": ("balances", "dict", "chain"),
 }
 
 
@@ -53,11 +56,14 @@ def merge_config(scenario_env: Mapping[str, Any], overrides: Mapping[str, Any]) 
     for key, allowed in CHOICES.items():
         if config[key] not in allowed:
             raise ScenarioError(f"env setting {key}: expected one of {', '.join(allowed)}, got {config[key]!r}")
-    for key in ("payments_per_step", "max_episode_steps"):
+    for key in ("payments_per_step", "max_episode_steps", "blocks_per_step"):
         value = config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ScenarioError(f"env setting {key}: expected a whole number of 1 or more, got {value!r}")
     fractions = config["fractions"]
     if not fractions or any(not 0 < f <= 1 for f in fractions):
         raise ScenarioError(f"env setting fractions: expected shares of capacity in (0, 1], got {fractions!r}")
+    swap_fractions = config["swap_fractions"]
+    if not swap_fractions or any(not 0 < f <= 1 for f in swap_fractions):
+        raise ScenarioError(f"env setting swap_fractions: expected shares of capacity in (0, 1], got {swap_fractions!r}")
     return config

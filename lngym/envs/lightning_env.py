@@ -10,16 +10,22 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from lngym.envs import actions, render
+from lngym.envs import actions, masks, observations, render
 from lngym.envs.config import merge_config
-from lngym.errors import NetworkStateError, ScenarioError
+from lngym.errors import NetworkStateError, SettingError
 from lngym.network import make as make_network
-from lngym.network.base import Network, PaymentResult, RebalanceSuggestion
+from lngym.network.base import (
+    PENDING,
+    Network,
+    PaymentRequest,
+    PaymentResult,
+    SwapResult,
+)
+from lngym.policies.decisions import Decision, PolicyState
+from lngym.policies.executor import Executed, Executor
 from lngym.scenario import Scenario, load_scenario
 
 NetworkFactory = Callable[[Scenario], Network]
-#: Largest per-pair success-rate vector the Dict observation builds (about 300 nodes).
-MAX_PAIRS = 100_000
 
 
 class LightningEnv(gym.Env):
@@ -29,27 +35,39 @@ class LightningEnv(gym.Env):
     A network of Lightning nodes (the scenario's topology) carries a seeded
     stream of payments (``lngym.traffic``). Payments drain channels on one
     side until they fail; the agent moves liquidity back with circular
-    rebalancing payments, which cost routing fees. The same class runs on the
-    live LND network (``LightningTestnet-v0``) and on the simulated twin
-    (``LightningSim-v0``).
+    rebalancing payments, which cost routing fees, and — when the scenario has
+    a ``[swap]`` server — with submarine swaps that move funds between the
+    chain and a channel, which cost a server and a miner fee and complete only
+    after confirmations: each step mines ``blocks_per_step`` blocks after its
+    payments. The same class runs on the live LND network
+    (``LightningTestnet-v0``) and on the simulated twin (``LightningSim-v0``).
 
     ## Action Space
-    ``Discrete(1 + 2·C·K)`` for C channels and K ``fractions``: 0 does nothing;
-    otherwise (channel, direction, fraction of capacity) as described in
-    ``lngym.envs.actions``. With ``action_type="continuous"``: ``Box(-1, 1, (C,))``,
-    a desired shift per channel. Actions are carried out with
-    ``Network.rebalance`` before the step's payments.
+    ``Discrete(1 + 2·C·K + 2·S·J)`` for C channels, K ``fractions``, S swap slots
+    (channel ends other than the swap server; none without one) and J
+    ``swap_fractions``: 0 does nothing; then circular rebalances (channel,
+    direction, fraction of capacity), then swaps (slot, in/out, fraction), as
+    ``lngym.envs.actions`` describes. ``action_masks()`` says which can be carried
+    out now. With ``action_type="continuous"``: ``Box(-1, 1, (C + S,))``, a
+    desired shift per channel, then a swap per slot. Actions are carried out by
+    ``lngym.policies.Executor`` before the step's payments; ``step_with`` takes a
+    policy's decisions instead of an action.
 
     ## Observation Space
     ``Box(0, 1, (C,), float32)``: per channel, the share of its capacity on its
-    first node ``a``'s side, in scenario order. With ``observation_type="dict"``:
-    ``{"balances": that Box, "success_rate": Box(0, 1, (N·(N−1),))}``, the recent
-    success rate per ordered (sender, receiver) pair (counts decay by
+    first node ``a``'s side, in scenario order. With ``observation_type="chain"``:
+    ``Box(0, 1, (2·C + N,))``, those shares, each node's scaled on-chain balance
+    and a swap-in-flight flag per channel (``lngym.envs.observations``). With
+    ``observation_type="dict"``: ``{"balances": that Box, "success_rate": Box(0, 1,
+    (N·(N−1),))}`` (plus ``wallets`` and ``pending`` with a swap server), the
+    recent success rate per ordered (sender, receiver) pair (counts decay by
     ``success_decay`` per step; 1.0 for a pair with no payments yet).
 
     ## Rewards
-    ``successes / attempts − fee_weight × rebalancing fees / volume sent`` for
-    the step's ``payments_per_step`` payments.
+    ``successes / attempts − fee_weight × fees / volume sent`` for the step's
+    ``payments_per_step`` payments, where fees are every fee the step's
+    decisions cost: rebalancing routing fees and, for swaps that ended in the
+    step, their routing, server and miner fees.
 
     ## Termination
     ``terminated`` stays False (a network does not reach a goal state); episodes
@@ -103,7 +121,8 @@ class LightningEnv(gym.Env):
         self._workload: Any = None
         self._recorder: Any = None
         self._node_index = {name: i for i, name in enumerate(self.scenario.nodes)}
-        pairs = len(self.scenario.nodes) * (len(self.scenario.nodes) - 1) if self._dict_obs else 0
+        self._executor: Executor | None = None
+        pairs = observations.pair_count(self.scenario) if self._dict_obs else 0
         self._pair_ok = np.zeros(pairs)
         self._pair_tried = np.zeros(pairs)
         self._steps = 0
@@ -113,21 +132,10 @@ class LightningEnv(gym.Env):
     def _make_action_space(self) -> spaces.Space:
         if self.config["action_type"] == "continuous":
             return actions.continuous_space(self.scenario)
-        return actions.discrete_space(self.scenario, self.config["fractions"])
+        return actions.discrete_space(self.scenario, self.config["fractions"], self.config["swap_fractions"])
 
     def _make_observation_space(self) -> spaces.Space:
-        balances = spaces.Box(0.0, 1.0, (len(self.scenario.channels),), dtype=np.float32)
-        if not self._dict_obs:
-            return balances
-        pairs = len(self.scenario.nodes) * (len(self.scenario.nodes) - 1)
-        if pairs > MAX_PAIRS:
-            raise ScenarioError(
-                f"observation_type='dict' needs a success rate per node pair ({pairs:,} for "
-                f"{len(self.scenario.nodes):,} nodes, more than {MAX_PAIRS:,}); use 'balances'"
-            )
-        return spaces.Dict(
-            {"balances": balances, "success_rate": spaces.Box(0.0, 1.0, (pairs,), dtype=np.float32)}
-        )
+        return observations.make_space(self.scenario, self.config["observation_type"])
 
     # -- Gymnasium API --------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
@@ -142,6 +150,9 @@ class LightningEnv(gym.Env):
             self._workload = Workload.from_scenario(self.scenario, workload_seed, self.config["traffic_model"])
         else:
             self._workload.reseed(workload_seed)
+        self._executor = Executor(
+            network, self.config["rebalance_max_fee_ppm"], self.config["rebalance_min_fee_sat"], on_result=self._record
+        )
         self._pair_ok[:] = 0.0
         self._pair_tried[:] = 0.0
         self._steps = 0
@@ -153,21 +164,64 @@ class LightningEnv(gym.Env):
         return self._observation(), dict(self._last_info)
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        """Rebalance as the action says, send the step's payments, score them."""
-        if self._workload is None or self.network is None:
+        """Rebalance or swap as the action says, send the step's payments, mine, score."""
+        return self.step_with(self.decisions(action))
+
+    def step_with(self, decisions: list[Decision]) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """A step whose action is a policy's decisions, carried out as given (``lngym.policies``)."""
+        if self._workload is None or self.network is None or self._executor is None:
             raise RuntimeError("call reset() before step()")
-        rebalances = [self._rebalance(s) for s in self._suggestions(action)]
+        executed = self._executor.execute(decisions)
         requests = self._workload.next(self.config["payments_per_step"])
         # Rows are written as each payment ends, so a crash mid-step loses none that finished.
         results = self.network.pay_many(requests, on_result=self._record)
+        ended = [r for r in executed.results if isinstance(r, SwapResult) and r.status != PENDING]
+        if self.scenario.swap is not None:
+            mined = self.network.mine(self.config["blocks_per_step"])
+            for result in mined:
+                self._record(result)
+            ended += mined
         self._steps += 1
-        info = self._step_info(results, rebalances)
-        reward = info["success_rate"] - self.config["fee_weight"] * info["rebalance_fee_sat"] / max(info["volume_sat"], 1)
+        info = self._step_info(results, executed, ended)
+        reward = info["success_rate"] - self.config["fee_weight"] * info["fee_sat"] / max(info["volume_sat"], 1)
         truncated = self._steps >= self.config["max_episode_steps"] or len(requests) < self.config["payments_per_step"]
         self._last_info = info
         if self.render_mode == "human":
             self.render()
         return self._observation(), float(reward), False, truncated, info
+
+    def decisions(self, action: Any) -> list[Decision]:
+        """The decisions an action of this env's action space stands for."""
+        config = self.config
+        if config["action_type"] == "continuous":
+            return actions.decode_continuous(
+                action, self.scenario, config["max_fraction"], config["deadzone"], config["swap_max_fraction"]
+            )
+        decision = actions.decode_discrete(int(action), self.scenario, config["fractions"], config["swap_fractions"])
+        return [decision] if decision is not None else []
+
+    def action_masks(self) -> np.ndarray:
+        """Which discrete actions can be carried out now (sb3-contrib MaskablePPO's convention)."""
+        if self.config["action_type"] != "discrete":
+            raise SettingError("action_masks() needs action_type='discrete'")
+        if self.network is None:
+            raise RuntimeError("call reset() before action_masks()")
+        return masks.action_masks(self.state(), self.config["fractions"], self.config["swap_fractions"])
+
+    def state(self) -> PolicyState:
+        """What a policy sees now: channels, wallets, swaps in flight, height."""
+        if self.network is None:
+            raise RuntimeError("call reset() before state()")
+        return PolicyState.of(self.network)
+
+    def peek(self, steps: int) -> list[list[PaymentRequest]]:
+        """The payments of the next ``steps`` steps, without consuming them: for lookahead oracles
+        in benchmarks only (an agent that peeks is not learning from what it can know)."""
+        if self._workload is None:
+            raise RuntimeError("call reset() before peek()")
+        per_step = self.config["payments_per_step"]
+        ahead = self._workload.peek(steps * per_step)
+        return [ahead[i * per_step:(i + 1) * per_step] for i in range(steps) if ahead[i * per_step:]]
 
     def render(self) -> Any:
         """The balance table (``ansi``), the picture (``rgb_array``), or that picture in a window (``human``).
@@ -244,33 +298,24 @@ class LightningEnv(gym.Env):
         network.reset_balances(hard=True)
         return True
 
-    def _suggestions(self, action: Any) -> list[RebalanceSuggestion]:
-        """The rebalances an action asks for (through the shared mapping in ``actions``)."""
-        if self.config["action_type"] == "continuous":
-            return actions.decode_continuous(
-                action, self.scenario, self.config["max_fraction"], self.config["deadzone"]
-            )
-        suggestion = actions.decode_discrete(int(action), self.scenario, self.config["fractions"])
-        return [suggestion] if suggestion is not None else []
-
-    def _rebalance(self, suggestion: RebalanceSuggestion) -> PaymentResult:
-        assert self.network is not None
-        budget = actions.max_fee_sat(
-            suggestion.amount_sat, self.config["rebalance_max_fee_ppm"], self.config["rebalance_min_fee_sat"]
-        )
-        result = self.network.rebalance(suggestion.from_node, suggestion.to_node, suggestion.amount_sat, budget)
-        self._record(result)
-        return result
-
     def _record(self, result: PaymentResult) -> None:
         if self._recorder is not None:
             self._recorder.record(result)
 
-    def _step_info(self, results: list[PaymentResult], rebalances: list[PaymentResult]) -> dict[str, Any]:
-        """Counts, fees and failure reasons of one step; also updates the pair success rates."""
+    def _step_info(self, results: list[PaymentResult], executed: Executed, ended: list[SwapResult]) -> dict[str, Any]:
+        """Counts, fees and failure reasons of one step; also updates the pair success rates.
+
+        A swap's fees count in the step it ends (when they are paid); one that
+        failed at once costs nothing. ``fee_sat`` is the sum of the four kinds.
+        """
         successes = sum(1 for r in results if r.success)
+        rebalances = [r for r in executed.results if not isinstance(r, SwapResult)]
         if self._dict_obs:
             self._count_pairs(results)
+        rebalance_fee = sum(r.fee_msat for r in rebalances if r.success) / 1000
+        server_fee = sum(s.server_fee_sat for s in ended)
+        miner_fee = sum(s.miner_fee_sat for s in ended)
+        routing_fee = sum(s.fee_msat / 1000 - s.server_fee_sat - s.miner_fee_sat for s in ended)
         return {
             "step": self._steps,
             "payments": len(results),
@@ -279,8 +324,15 @@ class LightningEnv(gym.Env):
             "success_rate": successes / len(results) if results else 0.0,
             "volume_sat": sum(r.amount_sat for r in results),
             "payment_fees_sat": sum(r.fee_msat for r in results if r.success) / 1000,
-            "rebalance_fee_sat": sum(r.fee_msat for r in rebalances if r.success) / 1000,
+            "rebalance_fee_sat": rebalance_fee,
+            "swap_server_fee_sat": server_fee,
+            "swap_miner_fee_sat": miner_fee,
+            "swap_routing_fee_sat": routing_fee,
+            "fee_sat": rebalance_fee + server_fee + miner_fee + routing_fee,
             "rebalances": [_rebalance_info(r) for r in rebalances],
+            "swaps": [_swap_info(s) for s in ended],
+            "swaps_started": sum(1 for r in executed.results if isinstance(r, SwapResult) and r.status == PENDING),
+            "skipped": [{"decision": repr(d), "reason": why} for d, why in executed.skipped],
             "failure_reasons": dict(Counter(r.failure_reason for r in results if not r.success)),
             "nodes_down": self.network.down_nodes() if self.network is not None else [],
         }
@@ -306,10 +358,21 @@ class LightningEnv(gym.Env):
 
     def _observation(self) -> Any:
         balances = np.clip(self._ratios(), 0.0, 1.0).astype(np.float32)
-        if not self._dict_obs:
+        kind = self.config["observation_type"]
+        if kind == "balances":
             return balances
+        state = self.state() if kind == "chain" or self.scenario.swap is not None else None
+        if kind == "chain":
+            assert state is not None
+            return np.concatenate(
+                [balances, observations.wallet_shares(state), observations.pending_flags(state)]
+            ).astype(np.float32)
         rate = np.where(self._pair_tried > 0, self._pair_ok / np.maximum(self._pair_tried, 1e-12), 1.0)
-        return {"balances": balances, "success_rate": np.clip(rate, 0.0, 1.0).astype(np.float32)}
+        observation = {"balances": balances, "success_rate": np.clip(rate, 0.0, 1.0).astype(np.float32)}
+        if state is not None:
+            observation["wallets"] = observations.wallet_shares(state)
+            observation["pending"] = observations.pending_flags(state)
+        return observation
 
 
 def _rebalance_info(result: PaymentResult) -> dict[str, Any]:
@@ -322,5 +385,23 @@ def _rebalance_info(result: PaymentResult) -> dict[str, Any]:
         "fee_sat": result.fee_sat,
         "route": list(result.route),
         "attempts": result.attempts,
+        "failure_reason": result.failure_reason,
+    }
+
+
+def _swap_info(result: SwapResult) -> dict[str, Any]:
+    """An ended swap's outcome, without clock fields."""
+    return {
+        "swap_id": result.swap_id,
+        "kind": result.kind,
+        "node": result.node,
+        "channel": result.channel,
+        "amount_sat": result.amount_sat,
+        "success": result.success,
+        "status": result.status,
+        "fee_sat": result.fee_sat,
+        "server_fee_sat": result.server_fee_sat,
+        "miner_fee_sat": result.miner_fee_sat,
+        "blocks": result.blocks,
         "failure_reason": result.failure_reason,
     }

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections import deque
 from typing import Iterator
 
 import numpy as np
@@ -87,6 +88,7 @@ class Workload:
             raise ValueError(f"seed must be a whole number of 0 or more, got {seed!r}")
         self._seed = seed if seed is not None else secrets.randbits(63)
         self._stream = self.model.arrivals(np.random.default_rng(self._seed))
+        self._ahead: deque[Arrival] = deque()
 
     def next(self, n: int) -> list[PaymentRequest]:
         """The next ``n`` requests (fewer only when a finite ``defined`` workload runs out)."""
@@ -94,15 +96,26 @@ class Workload:
 
     def next_timed(self, n: int) -> list[Arrival]:
         """The next ``n`` arrivals with their timing."""
+        self._check_count(n)
+        taken = [self._ahead.popleft() for _ in range(min(n, len(self._ahead)))]
+        return taken + list(itertools.islice(self._stream, n - len(taken)))
+
+    def peek(self, n: int) -> list[PaymentRequest]:
+        """The next ``n`` requests without consuming them (what a lookahead oracle is shown)."""
+        self._check_count(n)
+        self._ahead.extend(itertools.islice(self._stream, max(n - len(self._ahead), 0)))
+        return [arrival.request for arrival in itertools.islice(self._ahead, n)]
+
+    @staticmethod
+    def _check_count(n: int) -> None:
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a whole number of 0 or more, got {n!r}")
-        return list(itertools.islice(self._stream, n))
 
     def __iter__(self) -> Iterator[Arrival]:
         return self
 
     def __next__(self) -> Arrival:
-        return next(self._stream)
+        return self._ahead.popleft() if self._ahead else next(self._stream)
 
     def __repr__(self) -> str:
         return f"Workload(model={self.model.name!r}, seed={self._seed})"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from lngym.errors import UnsupportedError
 from lngym.network import failures
 from lngym.network.base import (
     PAYMENT,
@@ -200,6 +202,19 @@ class Sim(Network):
         g, balances = self.graph, self.engine.balances
         back = [e ^ 1 for e in g.out_edges[g.edge_from[first]] if e != first]
         return sorted(back, key=lambda e: (balances[e] // K.MSAT, g.nodes[g.edge_from[e]]), reverse=True)
+
+    def fork(self) -> Sim:
+        """An independent twin in exactly this one's state — balances, wallets, height, swaps in
+        flight — for lookahead search: what the fork does never shows here. It shares the
+        read-only graph and the route cache, and has no observers."""
+        if self.engine.finder is not None:
+            raise UnsupportedError("fork: a twin with mission control keeps learned state it cannot share")
+        twin = copy.copy(self)
+        twin._observers = []
+        twin.engine = copy.copy(self.engine)
+        twin.engine.balances = list(self.engine.balances)
+        twin.swaps = self.swaps.fork(twin.engine)
+        return twin
 
     def load_balances(self, snapshot: Snapshot) -> None:
         """Take every channel's balances from ``snapshot`` (e.g. a live one), keeping what

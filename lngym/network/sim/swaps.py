@@ -13,6 +13,7 @@ scenario's ``[swap]`` table; the same rules run live (``native``).
 
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import dataclass, replace
 
@@ -85,6 +86,16 @@ class SwapDesk:
                 self.engine.cancel_held(pending.held_path, pending.held_amounts)
         self.pending = []
         self.wallets = dict(self._initial_wallets)
+
+    def fork(self, engine: PaymentEngine) -> "SwapDesk":
+        """A copy moving the balances of ``engine`` (a fork's), with its own wallets and swaps."""
+        twin = copy.copy(self)
+        twin.engine = engine
+        twin.wallets = dict(self.wallets)
+        twin.pending = [_Pending(p.result, p.due_height, list(p.held_path), list(p.held_amounts))
+                        for p in self.pending]
+        twin._ids = copy.copy(self._ids)
+        return twin
 
     def pending_results(self) -> list[SwapResult]:
         return [p.result for p in self.pending]

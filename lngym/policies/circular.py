@@ -1,11 +1,8 @@
-"""Rebalancing policies: channel states in, ``RebalanceSuggestion``s out.
+"""Circular rebalancing baselines: channel states in, ``RebalanceSuggestion``s out.
 
-A policy only proposes; whoever holds the network (the env, the evaluation,
-the WebSocket bridge, ``lngym rebalance``) carries the suggestions out with
-``Network.rebalance(s.from_node, s.to_node, s.amount_sat, policy.max_fee_sat(s))``.
-Keeping the decision free of I/O is what lets all of them use the very same
-baseline, and lets it be tested without nodes. Suggestions name nodes by their
-scenario names (``alice``); the bridge turns them into wire names.
+``suggest(snapshot, scenario)`` is the seed's own interface (``lngym rebalance``
+uses it); ``decide(state)`` is the same rule as a ``Policy``. Suggestions name
+nodes by their scenario names (``alice``); the bridge turns them into wire names.
 """
 
 from __future__ import annotations
@@ -15,6 +12,7 @@ from typing import Protocol
 
 from lngym.errors import SettingError
 from lngym.network.base import RebalanceSuggestion, Snapshot
+from lngym.policies.decisions import Decision, PolicyState
 from lngym.scenario import Scenario
 
 #: Default fee cap of the baseline: 0.1 % of the amount moved, a common rebalancing budget.
@@ -42,6 +40,8 @@ class BaselineRebalancer:
     ``target=None`` means each channel's opening split in the scenario.
     Inactive channels are left alone: a rebalance through them cannot succeed.
     """
+
+    name = "circular"
 
     def __init__(
         self,
@@ -75,6 +75,10 @@ class BaselineRebalancer:
         found.sort(key=lambda pair: -pair[0])
         return [suggestion for _, suggestion in found]
 
+    def decide(self, state: PolicyState) -> list[Decision]:
+        """``suggest`` as a ``Policy``: only circular rebalances, whatever the wallets hold."""
+        return list(self.suggest(state.snapshot, state.scenario))
+
     def max_fee_sat(self, suggestion: RebalanceSuggestion) -> int:
         """``max_fee_ppm`` of the amount, rounded up to whole sat."""
         return math.ceil(suggestion.amount_sat * self.max_fee_ppm / 1_000_000)
@@ -89,8 +93,14 @@ class BaselineRebalancer:
 class NoRebalancer:
     """Never rebalances: the seed's ``REBALANCE_FREQUENCY = 0``, the floor any agent must beat."""
 
+    name = "none"
+
     def suggest(self, snapshot: Snapshot, scenario: Scenario) -> list[RebalanceSuggestion]:
         """Nothing, whatever the channels look like."""
+        return []
+
+    def decide(self, state: PolicyState) -> list[Decision]:
+        """Nothing: no rebalance, no swap."""
         return []
 
     def max_fee_sat(self, suggestion: RebalanceSuggestion) -> int:
