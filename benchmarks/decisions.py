@@ -45,9 +45,15 @@ class Episode:
     fees: dict[str, float] = field(default_factory=dict)
 
 
-def make_env(scenario: str, steps: int | None) -> LightningEnv:
-    """The twin env of ``scenario`` (its [env] settings), optionally with fewer steps."""
-    overrides = {"backend": "sim"} if steps is None else {"backend": "sim", "max_episode_steps": steps}
+def make_env(scenario: str, steps: int | None, backend: str = "sim") -> LightningEnv:
+    """The env of ``scenario`` (its [env] settings) on ``backend``, optionally with fewer steps.
+
+    ``native`` launches the scenario's own live network (real lnd and btcd) in a
+    temporary home, stopped when the env closes.
+    """
+    overrides: dict[str, object] = {"backend": backend}
+    if steps is not None:
+        overrides["max_episode_steps"] = steps
     return LightningEnv(load_scenario(scenario), **overrides)
 
 
@@ -123,11 +129,12 @@ def table(scenario: str, results: dict[str, list[Episode]]) -> list[str]:
     return lines
 
 
-def run(scenarios: Sequence[str], episodes: int, steps: int | None, horizon: int = 12, oracle: bool = True) -> list[str]:
+def run(scenarios: Sequence[str], episodes: int, steps: int | None, horizon: int = 12, oracle: bool = True,
+        backend: str = "sim") -> list[str]:
     """Every scenario's table, as markdown lines."""
     out: list[str] = []
     for scenario in scenarios:
-        env = make_env(scenario, steps)
+        env = make_env(scenario, steps, backend)
         results: dict[str, list[Episode]] = {}
         for name in BASELINES:
             started = time.perf_counter()
@@ -150,8 +157,12 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
     parser.add_argument("--horizon", type=int, default=12, help="oracle lookahead in steps")
     parser.add_argument("--no-oracle", action="store_true")
+    parser.add_argument("--backend", choices=("sim", "native"), default="sim",
+                        help="native: live LND (the oracle needs the twin: use with --no-oracle)")
     args = parser.parse_args()
-    print("\n".join(run(args.scenarios, args.episodes, args.steps, args.horizon, not args.no_oracle)))
+    if args.backend != "sim" and not args.no_oracle:
+        parser.error("the oracle forks the twin; on live LND run with --no-oracle")
+    print("\n".join(run(args.scenarios, args.episodes, args.steps, args.horizon, not args.no_oracle, args.backend)))
 
 
 if __name__ == "__main__":
