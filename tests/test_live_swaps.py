@@ -150,3 +150,26 @@ def test_bad_swaps_are_refused_alike_on_lnd_and_the_twin(swaps: NativeNetwork) -
         assert outcomes[0][1].split(":")[0] == outcomes[1][1].split(":")[0]  # both name the call
     assert [(c.balance_a_sat, c.balance_b_sat) for c in swaps.snapshot().channels] == channels
     assert swaps.wallet_balances() == wallets and swaps.pending_swaps() == []
+
+
+def test_env_swap_action_completes_on_lnd_after_its_confirmations(swaps: NativeNetwork) -> None:
+    """LightningTestnet-v0's chain time on the swap scenario: a swap action, blocks per step, the result in info."""
+    from lngym.envs import LightningEnv
+    from lngym.policies.decisions import SwapSuggestion
+
+    env = LightningEnv(SCENARIO, backend="native", home=str(swaps.home), payments_per_step=2)
+    env.reset(seed=3)
+    wallet = swaps.wallet_balances()["alice"]
+    _, _, _, _, info = env.step_with([SwapSuggestion("alice", "swap_out", 100_000, channel=0)])
+    assert info["swaps_started"] and info["swaps"] == []
+    ended: list[dict[str, object]] = []
+    server_fees = 0.0
+    for _step in range(swaps.scenario.swap.confirmations):  # type: ignore[union-attr]
+        _, _, _, _, info = env.step_with([])
+        ended += info["swaps"]
+        server_fees += info["swap_server_fee_sat"]
+    assert [s["status"] for s in ended] == ["succeeded"]
+    assert server_fees == 100 + 100_000 * 5_000 // 1_000_000
+    assert swaps.wallet_balances()["alice"] == wallet + 100_000 - 300
+    env.close()
+    assert swaps.is_running()  # the env attached; it did not stop someone else's network
