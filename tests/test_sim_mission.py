@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from lngym.network import failures
 from lngym.network.base import DirectedPolicy
 from lngym.network.sim import Sim
 from lngym.network.sim import constants as K
@@ -64,8 +65,8 @@ def test_success_and_failure_amounts_bound_each_other_like_lnds():
 def test_no_single_channel_big_enough_is_no_route_not_insufficient_balance():
     sim = Sim(SEED, mission_control=True)
     result = sim.pay("alice", "carol", 600_000)  # alice holds ~988,000 over two channels
-    assert not result.success and result.failure_reason == K.NO_ROUTE and result.attempts == 0
-    assert sim.pay("alice", "carol", 2_000_000).failure_reason == K.INSUFFICIENT_BALANCE
+    assert not result.success and result.failure_reason == failures.NO_ROUTE and result.attempts == 0
+    assert sim.pay("alice", "carol", 2_000_000).failure_reason == failures.INSUFFICIENT_BALANCE
 
 
 def test_reset_forgets_what_was_learned_like_the_live_reset():

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from lngym.errors import InvalidAmountError
+from lngym.network import failures, limits
 from lngym.network.base import DirectedPolicy
 from lngym.network.sim import Sim
 from lngym.network.sim import constants as K
@@ -47,7 +48,7 @@ def test_two_hop_payment_pays_the_middle_node_its_fee():
 
 def test_reserve_is_never_spent():
     sim = Sim(line("alice", "bob"))
-    spendable = 500_000 - K.reserve_sat(1_000_000)
+    spendable = 500_000 - limits.reserve_sat(1_000_000)
     assert not sim.pay("bob", "alice", spendable + 1).success
     assert sim.pay("bob", "alice", spendable).success
     assert not sim.pay("bob", "alice", 1).success
@@ -56,7 +57,7 @@ def test_reserve_is_never_spent():
 def test_sender_without_outbound_gets_insufficient_balance():
     sim = Sim(line("alice", "bob", split=1.0))
     result = sim.pay("bob", "alice", 1_000)
-    assert not result.success and result.failure_reason == K.INSUFFICIENT_BALANCE and result.attempts == 0
+    assert not result.success and result.failure_reason == failures.INSUFFICIENT_BALANCE and result.attempts == 0
 
 
 def test_depleted_remote_channel_fails_then_retries_around_it():
@@ -90,7 +91,7 @@ def test_fee_limit_is_respected():
     policies = {("bob", "carol"): DirectedPolicy(base_fee_msat=50_000)}
     sim = Sim(line("alice", "bob", "carol"), policies=policies)
     # bob charges 50,000 msat base + 10 msat (1 ppm of 10,000 sat) = 50.01 sat.
-    assert sim.pay("alice", "carol", 10_000, fee_limit_sat=50).failure_reason == K.NO_ROUTE
+    assert sim.pay("alice", "carol", 10_000, fee_limit_sat=50).failure_reason == failures.NO_ROUTE
     result = sim.pay("alice", "carol", 10_000, fee_limit_sat=51)
     assert result.success and result.fee_msat == 50_000 + 10_000 * K.MSAT // 1_000_000
 
@@ -98,7 +99,7 @@ def test_fee_limit_is_respected():
 def test_min_htlc_keeps_small_payments_off_a_channel():
     policies = {("bob", "carol"): DirectedPolicy(min_htlc_msat=5_000_000)}
     sim = Sim(line("alice", "bob", "carol"), policies=policies)
-    assert sim.pay("alice", "carol", 1_000).failure_reason == K.NO_ROUTE
+    assert sim.pay("alice", "carol", 1_000).failure_reason == failures.NO_ROUTE
     assert sim.pay("alice", "carol", 6_000).success
 
 
@@ -124,7 +125,7 @@ def test_rebalance_without_another_channel_says_so_like_the_live_backend():
 def test_rebalance_without_a_way_back_finds_no_route():
     sim = Sim(line("dave", "alice", "bob", "carol"))
     result = sim.rebalance("alice", "bob", 10_000, max_fee_sat=100)
-    assert not result.success and result.failure_reason == K.NO_ROUTE and result.attempts == 0
+    assert not result.success and result.failure_reason == failures.NO_ROUTE and result.attempts == 0
 
 
 def test_rebalance_beyond_capacity_is_bad_input():

@@ -10,7 +10,6 @@ in lnd that the figure follows.
 
 from __future__ import annotations
 
-from lngym.network import failures, limits
 from lngym.network.base import DirectedPolicy
 
 MSAT = 1000
@@ -31,11 +30,8 @@ HTLC_WEIGHT = 172
 ANCHOR_SAT = 330
 
 # -- channel constraints ---------------------------------------------------------------
-#: The reserve each side keeps (1 % of capacity, at least the dust limit) and the
-#: default fee limit are LND's fixed rules, shared with the native backend.
-RESERVE_FRACTION = limits.RESERVE_FRACTION
-DUST_LIMIT_SAT = limits.DUST_LIMIT_SAT
-reserve_sat = limits.reserve_sat
+#: The reserve each side keeps (1 % of capacity, at least the dust limit) is LND's
+#: fixed rule, shared with the native backend: ``lngym.network.limits``.
 #: Max HTLC in flight per direction, and the announced max_htlc: the capacity minus
 #: the reserve (measured: max_pending_amt_msat and max_htlc_msat 990,000,000). With
 #: one payment at a time no HTLC can exceed it anyway: balance − reserve is less.
@@ -84,11 +80,8 @@ MAX_ATTEMPTS = 20
 REBALANCE_LAST_HOPS = 2
 
 # -- failure reasons ------------------------------------------------------------------
-#: The categories a twin payment fails with are lngym.network.failures' (LND's names);
-#: the one HTLC failure the twin produces, in the words the native backend uses.
-NO_ROUTE = failures.NO_ROUTE
-INSUFFICIENT_BALANCE = failures.INSUFFICIENT_BALANCE
-TIMEOUT = failures.TIMEOUT
+#: The twin fails payments with lngym.network.failures' categories; this is the one
+#: HTLC failure it produces, in the words the native backend uses.
 TEMPORARY_CHANNEL_FAILURE = "temporary channel failure"
 
 

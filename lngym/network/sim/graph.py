@@ -14,8 +14,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from lngym.errors import ScenarioError
-from lngym.network.sim import constants as K
+from lngym.network import limits
 from lngym.network.base import DirectedPolicy
+from lngym.network.sim import constants as K
 from lngym.scenario import Scenario
 
 #: Policies keyed by direction: (forwarding node, next node).
@@ -41,7 +42,7 @@ class ChannelGraph:
         hold: list[int] = []
         for spec in scenario.channels:
             a, b = self.node_id[spec.a], self.node_id[spec.b]
-            reserve = K.reserve_sat(spec.capacity_sat) * K.MSAT
+            reserve = limits.reserve_sat(spec.capacity_sat) * K.MSAT
             frm += [a, b]
             to += [b, a]
             cap += [spec.capacity_sat * K.MSAT] * 2
@@ -116,6 +117,12 @@ class ChannelGraph:
             "ppm": np.asarray(self.fee_ppm, dtype=np.float64),
             "cltv": np.asarray(self.cltv, dtype=np.float64),
         }
+
+    def route_names(self, path: list[int]) -> tuple[str, ...]:
+        """The nodes a path of edges visits, from its sender on (empty for no path)."""
+        if not path:
+            return ()
+        return (self.nodes[self.edge_from[path[0]]], *(self.nodes[self.edge_to[e]] for e in path))
 
     def edge_of(self, from_node: str, to_node: str) -> int:
         """The directed edge from one node to a neighbour."""

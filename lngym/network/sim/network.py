@@ -237,20 +237,16 @@ class Sim(Network):
     # -- helpers --------------------------------------------------------------------------
     def _result(self, request: PaymentRequest, outcome: Outcome, started: float, kind: str) -> PaymentResult:
         """A PaymentResult worded like the live backend's (category, and the last attempt's cause)."""
-        g = self.graph
-        route: tuple[str, ...] = ()
-        if outcome.path:
-            route = (g.nodes[g.edge_from[outcome.path[0]]], *(g.nodes[g.edge_to[e]] for e in outcome.path))
         detail = outcome.last_failure
         if detail and outcome.failed_at >= 0:
-            detail = f"last attempt: {detail} at {g.nodes[outcome.failed_at]}"
+            detail = f"last attempt: {detail} at {self.graph.nodes[outcome.failed_at]}"
         return PaymentResult(
             sender=request.sender,
             receiver=request.receiver,
             amount_sat=request.amount_sat,
             success=outcome.success,
             fee_msat=outcome.fee_msat,
-            route=route,
+            route=self.graph.route_names(outcome.path),
             attempts=outcome.attempts,
             duration_ms=(time.perf_counter() - started) * 1000,
             failure_reason=outcome.reason,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lngym.network import failures
 from lngym.network.sim import constants as K
 from lngym.network.sim.graph import ChannelGraph
 from lngym.network.sim.mission import LndPathFinder
@@ -79,7 +80,7 @@ class PaymentEngine:
         self.payments += 1
         self._hold = hold
         if self._outbound(source, pinned[0] if pinned else -1) < amount_msat:
-            return Outcome(False, 0, [], 0, K.INSUFFICIENT_BALANCE)
+            return Outcome(False, 0, [], 0, failures.INSUFFICIENT_BALANCE)
         if self.finder is not None:
             return self._send_learning(source, target, amount_msat, fee_limit_msat, pinned)
         excluded: set[int] = set()
@@ -87,10 +88,10 @@ class PaymentEngine:
         while True:
             path = self._plan(source, target, amount_msat, excluded, pinned)
             if path is None:
-                return Outcome(False, 0, [], attempts, K.NO_ROUTE, last, failed_at)
+                return Outcome(False, 0, [], attempts, failures.NO_ROUTE, last, failed_at)
             amounts = self.hop_amounts(path, amount_msat)
             if amounts[0] - amount_msat > fee_limit_msat:
-                return Outcome(False, 0, path, attempts, K.NO_ROUTE, last, failed_at)
+                return Outcome(False, 0, path, attempts, failures.NO_ROUTE, last, failed_at)
             unusable = self._unusable(path, amounts)
             if unusable >= 0:  # LND's own pathfinding would not have picked it
                 excluded.add(unusable)
@@ -98,7 +99,7 @@ class PaymentEngine:
                     excluded.update(e for e in self.graph.out_edges[source] if self.spendable(e) < amount_msat)
                 continue
             if attempts == K.MAX_ATTEMPTS:
-                return Outcome(False, 0, path, attempts, K.TIMEOUT, last, failed_at)
+                return Outcome(False, 0, path, attempts, failures.TIMEOUT, last, failed_at)
             attempts += 1
             failed = self._first_short_hop(path, amounts)
             if failed < 0:
@@ -129,9 +130,9 @@ class PaymentEngine:
                 source, target, amount_msat, fee_limit_msat, now, self.spendable, first, last_node
             )
             if path is None:
-                return Outcome(False, 0, [], attempts, K.NO_ROUTE, last, failed_at)
+                return Outcome(False, 0, [], attempts, failures.NO_ROUTE, last, failed_at)
             if attempts == K.MAX_ATTEMPTS:
-                return Outcome(False, 0, path, attempts, K.TIMEOUT, last, failed_at)
+                return Outcome(False, 0, path, attempts, failures.TIMEOUT, last, failed_at)
             attempts += 1
             amounts = self.hop_amounts(path, amount_msat)
             failed = self._first_short_hop(path, amounts)

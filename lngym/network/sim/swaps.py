@@ -113,7 +113,7 @@ class SwapDesk:
         if not outcome.success:
             return self._failed(base, outcome.reason, outcome.last_failure, outcome)
         self.wallets[service.server] -= base.amount_sat  # the on-chain HTLC is broadcast
-        started = replace(base, route=self._route(outcome.path), attempts=outcome.attempts,
+        started = replace(base, route=self.graph.route_names(outcome.path), attempts=outcome.attempts,
                           fee_msat=outcome.fee_msat)
         amounts = self.engine.hop_amounts(outcome.path, owed)
         self.pending.append(_Pending(started, self.height + service.confirmations, outcome.path, amounts))
@@ -131,7 +131,7 @@ class SwapDesk:
         owed = (result.amount_sat - result.server_fee_sat) * K.MSAT
         last = self.graph.edge_of(_other_end(self.scenario, result), result.node) if result.channel is not None else -1
         outcome = self._pay(service.server, result.node, owed, (-1, last) if last >= 0 else None, hold=False)
-        ended = replace(result, route=self._route(outcome.path), attempts=outcome.attempts,
+        ended = replace(result, route=self.graph.route_names(outcome.path), attempts=outcome.attempts,
                         finished_height=self.height)
         if outcome.success:
             self.wallets[service.server] += result.amount_sat
@@ -150,16 +150,10 @@ class SwapDesk:
         limit = limits.default_fee_limit_sat(amount_msat // K.MSAT) * K.MSAT
         return self.engine.send(ids[sender], ids[receiver], amount_msat, limit, pinned, hold=hold)
 
-    def _route(self, path: list[int]) -> tuple[str, ...]:
-        g = self.graph
-        if not path:
-            return ()
-        return (g.nodes[g.edge_from[path[0]]], *(g.nodes[g.edge_to[e]] for e in path))
-
     def _failed(self, base: SwapResult, reason: str, detail: str, outcome: Outcome | None = None) -> SwapResult:
         return replace(base, status=FAILED, failure_reason=reason, failure_detail=detail,
                        finished_height=self.height, server_fee_sat=0, miner_fee_sat=0,
-                       route=self._route(outcome.path) if outcome else (),
+                       route=self.graph.route_names(outcome.path) if outcome else (),
                        attempts=outcome.attempts if outcome else 0)
 
 
