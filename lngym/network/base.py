@@ -499,9 +499,9 @@ class Network(abc.ABC):
         concurrency: int,
         one: Callable[[tuple[PaymentRequest, int]], PaymentResult],
     ) -> list[PaymentResult]:
-        """Run checked payments, overlapping up to ``concurrency``; backends with nothing
-        to overlap (the in-process twin) run them one by one."""
-        if concurrency <= 1 or len(items) <= 1:
+        """Run checked payments, overlapping up to ``concurrency``; a network in this
+        process has nothing to overlap and runs them one by one."""
+        if concurrency <= 1 or len(items) <= 1 or self.in_process:
             return [one(item) for item in items]
         with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
             return list(pool.map(one, items))

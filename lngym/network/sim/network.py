@@ -157,15 +157,6 @@ class Sim(Network):
         )
         return self._result(request, outcome, started, PAYMENT)
 
-    def _run_batch(
-        self,
-        items: list[tuple[PaymentRequest, int]],
-        concurrency: int,
-        one: Callable[[tuple[PaymentRequest, int]], PaymentResult],
-    ) -> list[PaymentResult]:
-        """One after the other: in-process there is nothing to overlap."""
-        return [one(item) for item in items]
-
     def _rebalance(self, from_node: str, to_node: str, channel: int, amount_sat: int, max_fee_sat: int) -> PaymentResult:
         """Circular payment of ``from_node``: out to ``to_node``, back through another channel."""
         started = time.perf_counter()
