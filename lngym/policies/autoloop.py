@@ -118,16 +118,10 @@ class Autoloop:
         for _, node, channel, kind, amount in sorted(wanted, key=lambda w: (w[0], w[2].index, w[1])):
             if channel.index in busy:
                 continue
-            swap = sized_swap(state, service, node, channel, kind, amount, wallets)
-            if swap is None:
-                continue
-            fee = service.server_fee_sat(swap.amount_sat) + service.miner_fee_sat
-            if fee > self.budget.left(state.height):
-                continue
-            self.budget.spend(state.height, fee)
-            commit_swap(wallets, service, swap)
-            busy.add(channel.index)
-            decisions.append(swap)
+            swap = affordable_swap(state, service, self.budget, node, channel, kind, amount, wallets)
+            if swap is not None:
+                busy.add(channel.index)
+                decisions.append(swap)
         return decisions
 
     def __repr__(self) -> str:
@@ -135,7 +129,24 @@ class Autoloop:
                 f"fee_budget_sat={self.budget.budget_sat}, window_blocks={self.budget.window_blocks})")
 
 
-def commit_swap(wallets: dict[str, int], service: SwapService, swap: SwapSuggestion) -> None:
+def affordable_swap(
+    state: PolicyState, service: SwapService, budget: FeeBudget, node: str, channel: ChannelState, kind: str,
+    wanted: int, wallets: dict[str, int],
+) -> SwapSuggestion | None:
+    """``sized_swap`` if its quoted fee fits the budget; a swap returned is dispatched: its fee
+    is spent from ``budget`` and its on-chain funds are taken out of ``wallets``."""
+    swap = sized_swap(state, service, node, channel, kind, wanted, wallets)
+    if swap is None:
+        return None
+    fee = service.server_fee_sat(swap.amount_sat) + service.miner_fee_sat
+    if fee > budget.left(state.height):
+        return None
+    budget.spend(state.height, fee)
+    _commit_swap(wallets, service, swap)
+    return swap
+
+
+def _commit_swap(wallets: dict[str, int], service: SwapService, swap: SwapSuggestion) -> None:
     """Take a dispatched swap's on-chain funds out of ``wallets``, so the next one sees what is left."""
     if swap.kind == SWAP_IN:
         wallets[swap.node] = wallets.get(swap.node, 0) - swap.amount_sat - service.miner_fee_sat

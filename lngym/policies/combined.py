@@ -16,9 +16,8 @@ from lngym.policies.autoloop import (
     DEFAULT_FEE_BUDGET_SAT,
     DEFAULT_WINDOW_BLOCKS,
     FeeBudget,
-    commit_swap,
+    affordable_swap,
     routable,
-    sized_swap,
 )
 from lngym.policies.circular import BaselineRebalancer
 from lngym.policies.decisions import Decision, PolicyState
@@ -72,16 +71,10 @@ class Combined:
             held = sum(c.balance_of(node) for c in state.snapshot.channels if node in (c.a, c.b))
             room = round(self.high * channel.capacity_sat) - channel.balance_of(node)
             wanted = min(round(self.target * total) - held, room) if kind == SWAP_IN else held - round(self.target * total)
-            swap = sized_swap(state, service, node, channel, kind, wanted, wallets)
-            if swap is None:
-                continue
-            fee = service.server_fee_sat(swap.amount_sat) + service.miner_fee_sat
-            if fee > self.budget.left(state.height):
-                continue
-            self.budget.spend(state.height, fee)
-            commit_swap(wallets, service, swap)
-            busy.add(channel.index)
-            decisions.append(swap)
+            swap = affordable_swap(state, service, self.budget, node, channel, kind, wanted, wallets)
+            if swap is not None:
+                busy.add(channel.index)
+                decisions.append(swap)
         return decisions
 
     def __repr__(self) -> str:
