@@ -357,11 +357,14 @@ class LightningEnv(gym.Env):
         return self.network.balance_ratios()
 
     def _observation(self) -> Any:
-        balances = np.clip(self._ratios(), 0.0, 1.0).astype(np.float32)
         kind = self.config["observation_type"]
+        # An observation with wallets reads the channels from the same state: on live
+        # LND a snapshot is a round of RPCs to every node, not to be taken twice.
+        state = self.state() if kind == "chain" or (kind == "dict" and self.scenario.swap is not None) else None
+        ratios = self._ratios() if state is None else np.array([c.ratio_a for c in state.snapshot.channels])
+        balances = np.clip(ratios, 0.0, 1.0).astype(np.float32)
         if kind == "balances":
             return balances
-        state = self.state() if kind == "chain" or self.scenario.swap is not None else None
         if kind == "chain":
             assert state is not None
             return np.concatenate(
