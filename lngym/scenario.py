@@ -94,6 +94,10 @@ class SwapService:
         """The server's fee for a swap of ``amount_sat``."""
         return self.base_fee_sat + amount_sat * self.fee_ppm // 1_000_000
 
+    def quoted_fee_sat(self, amount_sat: int) -> int:
+        """What a swap of ``amount_sat`` is quoted at: the server's fee and one miner fee."""
+        return self.server_fee_sat(amount_sat) + self.miner_fee_sat
+
 
 #: The fields of a [swap] table, with what each must be.
 SWAP_FIELDS = ("server", "base_fee_sat", "fee_ppm", "confirmations", "min_sat", "max_sat", "reserve_sat",

@@ -456,9 +456,10 @@ class Network(abc.ABC):
         server_fee, miner_fee = self.swap_fees(amount_sat)
         if max_fee_sat is not None:
             validation.fee_cap(kind, max_fee_sat, "max_fee_sat")
-            if server_fee + miner_fee > max_fee_sat:
+            if service.quoted_fee_sat(amount_sat) > max_fee_sat:
                 raise InvalidAmountError(
-                    f"{kind}: max_fee_sat {max_fee_sat:,} is below the swap's fee of {server_fee + miner_fee:,} sat "
+                    f"{kind}: max_fee_sat {max_fee_sat:,} is below the swap's fee of "
+                    f"{service.quoted_fee_sat(amount_sat):,} sat "
                     f"(server {server_fee:,} + miner {miner_fee:,})"
                 )
         self._require_started(kind)

@@ -138,7 +138,7 @@ def affordable_swap(
     swap = sized_swap(state, service, node, channel, kind, wanted, wallets)
     if swap is None:
         return None
-    fee = service.server_fee_sat(swap.amount_sat) + service.miner_fee_sat
+    fee = service.quoted_fee_sat(swap.amount_sat)
     if fee > budget.left(state.height):
         return None
     budget.spend(state.height, fee)

@@ -107,6 +107,6 @@ def swap_fees(state: PolicyState, decisions: Sequence[Decision]) -> int:
     service = state.scenario.swap
     if service is None:
         return 0
-    return sum(service.server_fee_sat(d.amount_sat) + service.miner_fee_sat
+    return sum(service.quoted_fee_sat(d.amount_sat)
                for d in decisions if isinstance(d, SwapSuggestion))
 
