@@ -38,14 +38,14 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.set_defaults(run=cmd_simulate)
     add_backend_args(sub)
     limit = sub.add_mutually_exclusive_group()
-    limit.add_argument("--payments", type=_positive_int, help="stop after N payments")
+    limit.add_argument("--payments", type=positive_int, help="stop after N payments")
     limit.add_argument("--duration", type=_positive_float, help="stop after S seconds")
     sub.add_argument("--speed", type=_speed, default=None,
                      help="run the workload's clock X times faster; 'max' sends as fast as the network goes "
                           "(default: 1 on live nodes, max on the sim backend)")
     sub.add_argument("--rate", type=_positive_float, default=None,
                      help="send R payments per second instead of at the workload's own arrivals")
-    sub.add_argument("--concurrency", type=_positive_int, default=4, help="payments in flight (default 4)")
+    sub.add_argument("--concurrency", type=positive_int, default=4, help="payments in flight (default 4)")
     sub.add_argument("--rebalance-every", type=int, default=0, metavar="N",
                      help="run the policy (--policy) every N payments; 0 disables it (default)")
     sub.add_argument("--policy", choices=BASELINES, default="circular",
@@ -91,7 +91,7 @@ def network_of(args: argparse.Namespace) -> Network:
     return network
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:

@@ -127,6 +127,7 @@ class LightningEnv(gym.Env):
         self._pair_tried = np.zeros(pairs)
         self._steps = 0
         self._last_info: dict[str, Any] = {}
+        self._seen_ratios = np.zeros(len(self.scenario.channels))
 
     # -- spaces ---------------------------------------------------------------------------
     def _make_action_space(self) -> spaces.Space:
@@ -185,10 +186,12 @@ class LightningEnv(gym.Env):
         info = self._step_info(results, executed, ended)
         reward = info["success_rate"] - self.config["fee_weight"] * info["fee_sat"] / max(info["volume_sat"], 1)
         truncated = self._steps >= self.config["max_episode_steps"] or len(requests) < self.config["payments_per_step"]
+        observation = self._observation()
+        info["balances"] = self._seen_ratios.tolist()
         self._last_info = info
         if self.render_mode == "human":
             self.render()
-        return self._observation(), float(reward), False, truncated, info
+        return observation, float(reward), False, truncated, info
 
     def decisions(self, action: Any) -> list[Decision]:
         """The decisions an action of this env's action space stands for."""
@@ -362,6 +365,7 @@ class LightningEnv(gym.Env):
         # LND a snapshot is a round of RPCs to every node, not to be taken twice.
         state = self.state() if kind == "chain" or (kind == "dict" and self.scenario.swap is not None) else None
         ratios = self._ratios() if state is None else np.array([c.ratio_a for c in state.snapshot.channels])
+        self._seen_ratios = ratios
         balances = np.clip(ratios, 0.0, 1.0).astype(np.float32)
         if kind == "balances":
             return balances
