@@ -7,7 +7,7 @@ Per scenario, every policy plays the same episodes (seeds 0..E-1) of the twin
 env (``LightningSim-v0`` settings from the scenario's [env] table) through
 ``LightningEnv.step_with``, so rebalances and swaps are carried out by the one
 ``Executor`` and every fee is counted the same way. Reported per policy:
-success rate mean ± 95 % t-interval over episodes, fees by kind summed per
+success rate mean ± 95 % t-interval over episodes (``lngym.evaluation``), fees by kind summed per
 episode (mean), volume per episode (mean), and the paired difference of
 success to ``none`` on the same seeds with its 95 % t-interval. The oracle
 (``lngym.policies.LookaheadOracle``) rolls out the heuristic that did best on
@@ -18,31 +18,22 @@ steps ahead.
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-from scipy import stats as scipy_stats
+from dataclasses import dataclass
+from typing import Any
 
 from lngym.envs.lightning_env import LightningEnv
+from lngym.evaluation import BaselineAgent, EpisodeResult, play_episode, summarize
+from lngym.evaluation.agents import Agent
+from lngym.evaluation.tables import markdown_table
 from lngym.network.sim.network import Sim
 from lngym.policies import BASELINES, Executor, LookaheadOracle, make_policy
 from lngym.policies.decisions import Decision, PolicyState
 from lngym.scenario import load_scenario
 
 SCENARIOS = ("relay", "merchants")
-FEE_KINDS = ("rebalance_fee_sat", "swap_server_fee_sat", "swap_miner_fee_sat", "swap_routing_fee_sat")
-
-
-@dataclass
-class Episode:
-    """One episode's totals."""
-
-    success: float
-    volume_sat: int
-    fees: dict[str, float] = field(default_factory=dict)
 
 
 def make_env(scenario: str, steps: int | None, backend: str = "sim") -> LightningEnv:
@@ -55,6 +46,24 @@ def make_env(scenario: str, steps: int | None, backend: str = "sim") -> Lightnin
     if steps is not None:
         overrides["max_episode_steps"] = steps
     return LightningEnv(load_scenario(scenario), **overrides)
+
+
+@dataclass
+class OracleAgent:
+    """The lookahead oracle over this env's allowed actions, rolling out the ``base`` heuristic."""
+
+    name: str
+    base: str
+    horizon: int
+    oracle: LookaheadOracle | None = None
+
+    def begin(self) -> None:
+        self.oracle = None  # built on the first step, once the episode's network exists
+
+    def act(self, env: LightningEnv, observation: Any) -> list[Decision]:
+        if self.oracle is None:
+            self.oracle = oracle_for(env, self.horizon, self.base)
+        return self.oracle.decide(env.state())
 
 
 def oracle_for(env: LightningEnv, horizon: int, base: str) -> LookaheadOracle:
@@ -73,59 +82,29 @@ def oracle_for(env: LightningEnv, horizon: int, base: str) -> LookaheadOracle:
     )
 
 
-def play(env: LightningEnv, seed: int, policy: str, horizon: int, base: str = "combined") -> Episode:
-    """One seeded episode of ``policy`` (a baseline name, or ``oracle`` rolling out ``base``)."""
-    env.reset(seed=seed)
-    chosen = oracle_for(env, horizon, base) if policy == "oracle" else make_policy(policy)
-    ok = tried = volume = 0
-    fees = dict.fromkeys(FEE_KINDS, 0.0)
-    truncated = False
-    while not truncated:
-        _, _, _, truncated, info = env.step_with(chosen.decide(env.state()))
-        ok += info["successes"]
-        tried += info["payments"]
-        volume += info["volume_sat"]
-        for kind in FEE_KINDS:
-            fees[kind] += info[kind]
-    return Episode(ok / max(tried, 1), volume, fees)
+def play_all(env: LightningEnv, agent: Agent, episodes: int) -> list[EpisodeResult]:
+    """``agent`` on seeds 0..episodes-1, timed."""
+    started = time.perf_counter()
+    results = [play_episode(env, agent, episode, episode) for episode in range(episodes)]
+    print(f"# {env.scenario.name} {agent.name}: {time.perf_counter() - started:.1f} s", flush=True)
+    return results
 
 
-def interval(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and half-width of the 95 % t-interval (0 for one value)."""
-    mean = statistics.fmean(values)
-    if len(values) < 2:
-        return mean, 0.0
-    sem = statistics.stdev(values) / math.sqrt(len(values))
-    return mean, float(scipy_stats.t.ppf(0.975, len(values) - 1)) * sem
-
-
-def table(scenario: str, results: dict[str, list[Episode]]) -> list[str]:
-    """Markdown rows: success ± CI, fees by kind, volume, paired difference to none ± CI."""
-    lines = [
-        f"### {scenario}", "",
-        ("| policy | success % (± 95 % CI) | Δ vs none, points (± 95 % CI) | rebalance fee | swap server fee "
-         "| swap miner fee | swap routing fee | volume (sat) |"),
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    base = [e.success for e in results["none"]]
-    for name, episodes in results.items():
-        mean, half = interval([e.success for e in episodes])
-        diff, diff_half = interval([100 * (e.success - b) for e, b in zip(episodes, base)])
-        fee = {kind: statistics.fmean(e.fees[kind] for e in episodes) for kind in FEE_KINDS}
-        volume = statistics.fmean(e.volume_sat for e in episodes)
-        lines.append(
-            f"| {name} | {100 * mean:.1f} ± {100 * half:.1f} | {diff:+.1f} ± {diff_half:.1f} | "
-            f"{fee['rebalance_fee_sat']:,.0f} | {fee['swap_server_fee_sat']:,.0f} | {fee['swap_miner_fee_sat']:,.0f} | "
-            f"{fee['swap_routing_fee_sat']:,.0f} | {volume:,.0f} |"
-        )
+def table(scenario: str, results: dict[str, list[EpisodeResult]]) -> list[str]:
+    """Markdown: the evaluation table, then the two goals (best − none ≥ 10, oracle − best ≥ 5)."""
+    summaries = {row.policy: row for row in summarize(results)}
     heuristics = [name for name in results if name != "none" and not name.startswith("oracle")]
-    best = max(heuristics, key=lambda name: statistics.fmean(e.success for e in results[name]))
-    best_diff, best_half = interval([100 * (e.success - b) for e, b in zip(results[best], base)])
-    lines += ["", f"Best heuristic: {best}, {best_diff:+.1f} ± {best_half:.1f} points over none (goal ≥ 10)."]
+    best = max(heuristics, key=lambda name: summaries[name].success.mean)
+    difference = summaries[best].difference
+    assert difference is not None
+    lines = [f"### {scenario}", "", *markdown_table(list(summaries.values())), "",
+             (f"Best heuristic: {best}, {difference.mean:+.1f} ± {difference.half_width:.1f} points over none "
+             "(goal ≥ 10).")]
     for name in results:
         if name.startswith("oracle"):
-            diff, half = interval([100 * (o.success - h.success) for o, h in zip(results[name], results[best])])
-            lines.append(f"{name} − {best}: {diff:+.1f} ± {half:.1f} points, paired (goal ≥ 5).")
+            gap = summarize({best: results[best], name: results[name]})[1].difference
+            assert gap is not None
+            lines.append(f"{name} − {best}: {gap.mean:+.1f} ± {gap.half_width:.1f} points, paired (goal ≥ 5).")
     return lines
 
 
@@ -135,16 +114,11 @@ def run(scenarios: Sequence[str], episodes: int, steps: int | None, horizon: int
     out: list[str] = []
     for scenario in scenarios:
         env = make_env(scenario, steps, backend)
-        results: dict[str, list[Episode]] = {}
-        for name in BASELINES:
-            started = time.perf_counter()
-            results[name] = [play(env, seed, name, horizon) for seed in range(episodes)]
-            print(f"# {scenario} {name}: {time.perf_counter() - started:.1f} s", flush=True)
+        results = {name: play_all(env, BaselineAgent.named(name), episodes) for name in BASELINES}
         if oracle:
             base = max(BASELINES[1:], key=lambda name: statistics.fmean(e.success for e in results[name]))
-            started = time.perf_counter()
-            results[f"oracle (rollout of {base})"] = [play(env, seed, "oracle", horizon, base) for seed in range(episodes)]
-            print(f"# {scenario} oracle over {base}: {time.perf_counter() - started:.1f} s", flush=True)
+            agent = OracleAgent(f"oracle (rollout of {base})", base, horizon)
+            results[agent.name] = play_all(env, agent, episodes)
         env.close()
         out += [*table(scenario, results), ""]
     return out
