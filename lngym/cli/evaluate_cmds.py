@@ -80,6 +80,9 @@ def run_with_progress(config: EvaluationConfig) -> Evaluation:
                 progress.update(task, advance=missing)
             if not result.complete:
                 console.print(f"[yellow]marked[/] {result.policy}, episode {result.episode}: {result.problem}")
+            elif not console.is_terminal:  # logs and CI see no bar: a line per episode instead
+                console.print(f"{result.policy}, episode {result.episode + 1}/{config.episodes} (seed {result.seed}): "
+                              f"{100 * result.success:.1f} % of {result.payments} payments")
 
         return evaluate(config, on_step, on_episode)
 

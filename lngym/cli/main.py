@@ -9,11 +9,20 @@ non-zero exit, so users never see a traceback for a mistake they can fix.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from typing import NoReturn, Sequence
+import threading
+from collections.abc import Sequence
+from typing import NoReturn
 
 from lngym import __version__
-from lngym.cli import bridge_cmds, evaluate_cmds, network_cmds, report_cmds, simulate_cmds
+from lngym.cli import (
+    bridge_cmds,
+    evaluate_cmds,
+    network_cmds,
+    report_cmds,
+    simulate_cmds,
+)
 from lngym.errors import LngymError
 
 #: Exit code of a usage error (as argparse uses), distinct from a failed command's 1.
@@ -53,8 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script; returns the process exit code.
+
+    SIGTERM (``kill``, a CI timeout) is handled as Ctrl-C, so a command that
+    launched a network of its own stops it and rows already ended are written.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     parser = build_parser()
     args = parser.parse_args(argv)
     # Not a set_defaults(): parents share the --home action object, so a parser-level
