@@ -1,9 +1,9 @@
 """Do liquidity decisions matter? Every baseline and a lookahead oracle on the same seeded episodes.
 
-Run: .venv/bin/python benchmarks/decisions.py [--episodes 20] [--steps N] [--scenarios relay merchants]
+Run: .venv/bin/python benchmarks/decisions.py [--episodes 20] [--seed 0] [--steps N] [--scenarios relay merchants]
      [--horizon 12] [--no-oracle]
 
-Per scenario, every policy plays the same episodes (seeds 0..E-1) of the twin
+Per scenario, every policy plays the same episodes (seeds S..S+E-1) of the twin
 env (``LightningSim-v0`` settings from the scenario's [env] table) through
 ``LightningEnv.step_with``, so rebalances and swaps are carried out by the one
 ``Executor`` and every fee is counted the same way. Reported per policy:
@@ -82,10 +82,10 @@ def oracle_for(env: LightningEnv, horizon: int, base: str) -> LookaheadOracle:
     )
 
 
-def play_all(env: LightningEnv, agent: Agent, episodes: int) -> list[EpisodeResult]:
-    """``agent`` on seeds 0..episodes-1, timed."""
+def play_all(env: LightningEnv, agent: Agent, episodes: int, seed: int = 0) -> list[EpisodeResult]:
+    """``agent`` on seeds seed..seed+episodes-1, timed."""
     started = time.perf_counter()
-    results = [play_episode(env, agent, episode, episode) for episode in range(episodes)]
+    results = [play_episode(env, agent, episode, seed + episode) for episode in range(episodes)]
     print(f"# {env.scenario.name} {agent.name}: {time.perf_counter() - started:.1f} s", flush=True)
     return results
 
@@ -109,16 +109,16 @@ def table(scenario: str, results: dict[str, list[EpisodeResult]]) -> list[str]:
 
 
 def run(scenarios: Sequence[str], episodes: int, steps: int | None, horizon: int = 12, oracle: bool = True,
-        backend: str = "sim") -> list[str]:
+        backend: str = "sim", seed: int = 0) -> list[str]:
     """Every scenario's table, as markdown lines."""
     out: list[str] = []
     for scenario in scenarios:
         env = make_env(scenario, steps, backend)
-        results = {name: play_all(env, BaselineAgent.named(name), episodes) for name in BASELINES}
+        results = {name: play_all(env, BaselineAgent.named(name), episodes, seed) for name in BASELINES}
         if oracle:
             base = max(BASELINES[1:], key=lambda name: statistics.fmean(e.success for e in results[name]))
             agent = OracleAgent(f"oracle (rollout of {base})", base, horizon)
-            results[agent.name] = play_all(env, agent, episodes)
+            results[agent.name] = play_all(env, agent, episodes, seed)
         env.close()
         out += [*table(scenario, results), ""]
     return out
@@ -127,6 +127,7 @@ def run(scenarios: Sequence[str], episodes: int, steps: int | None, horizon: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0, help="episode i resets with seed SEED+i (default 0)")
     parser.add_argument("--steps", type=int, default=None, help="episode length (default: the scenario's)")
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
     parser.add_argument("--horizon", type=int, default=12, help="oracle lookahead in steps")
@@ -136,7 +137,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.backend != "sim" and not args.no_oracle:
         parser.error("the oracle forks the twin; on live LND run with --no-oracle")
-    print("\n".join(run(args.scenarios, args.episodes, args.steps, args.horizon, not args.no_oracle, args.backend)))
+    print("\n".join(run(args.scenarios, args.episodes, args.steps, args.horizon, not args.no_oracle, args.backend,
+                         args.seed)))
 
 
 if __name__ == "__main__":
