@@ -173,3 +173,19 @@ def test_env_swap_action_completes_on_lnd_after_its_confirmations(swaps: NativeN
     assert swaps.wallet_balances()["alice"] == wallet + 100_000 - 300
     env.close()
     assert swaps.is_running()  # the env attached; it did not stop someone else's network
+
+
+def test_reset_puts_the_wallets_back_after_swaps_both_ways(swaps: NativeNetwork) -> None:
+    """Episodes must start alike: a reset restores each node's coins, not only its channels."""
+    wallets, channels = swaps.wallet_balances(), swaps.snapshot().channels
+    swaps.swap_out("alice", 150_000, channel=0)
+    swaps.swap_in("alice", 120_000, channel=2)
+    swaps.mine(4)
+    assert not swaps.pending_swaps()
+    assert swaps.wallet_balances()["alice"] != wallets["alice"]
+    swaps.swap_in("alice", 60_000, channel=2)  # in flight when the reset comes: its coins are on their way
+    swaps.reset_balances()
+    after = swaps.wallet_balances()
+    assert {n: after[n] for n in ("alice", "bob")} == {n: wallets[n] for n in ("alice", "bob")}
+    assert not swaps.pending_swaps()
+    assert [c.balance_a_sat for c in swaps.snapshot().channels] == [c.balance_a_sat for c in channels]

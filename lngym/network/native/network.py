@@ -31,6 +31,7 @@ from lngym.network.native.cluster import NativeCluster
 from lngym.network.native.payments import failed_result, keysend_fields, result_from_payment
 from lngym.network.native.snapshot import SnapshotReader
 from lngym.network.native.swaps import NativeSwapDesk
+from lngym.network.native.wallets import WalletKeeper
 from lngym.network.native.state import ChannelRecord
 from lngym.scenario import Scenario
 
@@ -59,6 +60,7 @@ class NativeNetwork(ManagedNetwork):
         self._started = False
         self._snapshots = SnapshotReader(self.cluster)
         self._swaps = NativeSwapDesk(self.cluster)
+        self._wallets = WalletKeeper(self.cluster, self._swaps)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -85,10 +87,17 @@ class NativeNetwork(ManagedNetwork):
     def up(self) -> None:
         self.cluster.up()
         self._started = True
+        self._record_wallets()
 
     def attach(self) -> None:
         self.cluster.attach()
         self._started = True
+        self._record_wallets()
+
+    def _record_wallets(self) -> None:
+        """With a swap server wallets change, and a reset puts them back to what they are now."""
+        if self.scenario.swap is not None:
+            self._wallets.record()
 
     def down(self) -> None:
         self._started = False
@@ -241,16 +250,20 @@ class NativeNetwork(ManagedNetwork):
     def _reset_balances(self, hard: bool) -> Snapshot:
         """Pay inside each channel until every split is the initial one (one hop: no fees).
 
-        Nodes that died are restarted first. ``hard`` rebuilds the network instead.
+        Nodes that died are restarted first, swaps in flight are cancelled and, with
+        a swap server, the wallets are put back as well (``WalletKeeper``). ``hard``
+        rebuilds the network instead.
         """
         if hard:
             self._swaps.pending = []  # the rebuilt network has none
             self.cluster.rebuild()
             self._snapshots.forget()
+            self._record_wallets()
             return self._snapshot()
         for name in self.down_nodes():
             self.cluster.restart_node(name)
         self._swaps.cancel_all()
+        self._wallets.restore()
         for _round in range(RESET_ROUNDS):
             snapshot = self._snapshot()
             moves = [m for m in (self._correction(c) for c in snapshot.channels) if m is not None]

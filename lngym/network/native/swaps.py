@@ -96,8 +96,8 @@ class NativeSwapDesk:
     def cancel_all(self) -> None:
         """Drop every swap in flight, cancelling held HTLCs so no liquidity stays locked.
 
-        Coins already sent on-chain stay where they went: a reset puts channels
-        back, not wallets.
+        Coins already sent on-chain stay where they went; the reset that calls
+        this then puts the wallets back (``WalletKeeper``).
         """
         server = self.cluster.node(self.service.server).client if self.pending else None
         for pending in self.pending:
