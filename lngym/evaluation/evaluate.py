@@ -97,6 +97,9 @@ def evaluate(config: EvaluationConfig, on_step: Callable[[StepRow], None] | None
     steps_log: StepsLog | None = None
     try:
         agents: list[Agent] = make_agents(config.policies, env)
+        # Launch (or attach to) the network before any episode: a network that cannot
+        # start is the run's error, not a marked episode of the first policy.
+        env.reset(seed=config.seed)
         if config.out is not None:
             steps_log = StepsLog(Path(config.out), channel_labels(env.scenario))
         results: dict[str, list[EpisodeResult]] = {agent.name: [] for agent in agents}
