@@ -18,6 +18,11 @@ from lngym.wait import wait_until
 
 #: Seconds btcd gets to answer RPC after it starts.
 START_TIMEOUT = 30.0
+#: btcd serves 25 websocket clients by default and drops the rest without an error
+#: reply; every lnd holds about three (chain notifier, wallet, block epochs), so an
+#: eight-node scenario hit the limit and its last lnd never synced. Only lngym's own
+#: nodes reach this loopback-only node, so the limits are set far above any scenario.
+MAX_RPC_CLIENTS = 2_000
 
 
 @dataclass
@@ -65,6 +70,8 @@ class Btcd:
             "--nolisten",
             "--txindex",
             "--debuglevel=info",
+            f"--rpcmaxwebsockets={MAX_RPC_CLIENTS}",
+            f"--rpcmaxclients={MAX_RPC_CLIENTS}",
             f"--configfile={c.data_dir / 'btcd.conf'}",
         ]
         if c.mining_address:
