@@ -16,8 +16,9 @@ from rich.progress import (
 )
 
 from lngym.cli.simulate_cmds import positive_int
+from lngym.envs.lightning_env import LightningEnv
 from lngym.evaluation import EpisodeResult, Evaluation, EvaluationConfig, evaluate
-from lngym.evaluation.evaluate import BACKEND_ALIASES, build_env
+from lngym.evaluation.evaluate import BACKEND_ALIASES
 from lngym.evaluation.tables import rich_table
 from lngym.policies import BASELINES
 
@@ -33,14 +34,9 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
                     "trained models by .zip path) and print success with 95 %% CIs, fees, volume and the "
                     "paired difference to the first policy; writes steps.csv, summary.csv, summary.md and PNGs.")
     sub.set_defaults(run=cmd_evaluate)
-    add_evaluation_args(sub)
     sub.add_argument("--policy", nargs="+", default=list(BASELINES), metavar="POLICY",
                      help=f"policies in table order, the first is the reference: {', '.join(BASELINES)} "
                           "or a model .zip from `lngym train` (default: every baseline)")
-
-
-def add_evaluation_args(sub: argparse.ArgumentParser) -> None:
-    """The options ``evaluate`` and ``demo`` share."""
     sub.add_argument("--scenario", default="merchants", help="scenario name in envs/ or a .toml path "
                                                              "(default: merchants)")
     sub.add_argument("--backend", choices=tuple(BACKEND_ALIASES), default="sim",
@@ -54,22 +50,25 @@ def add_evaluation_args(sub: argparse.ArgumentParser) -> None:
                      help="directory for the CSVs and PNGs (default: evaluation/<scenario>-<backend>)")
 
 
-def config_of(args: argparse.Namespace, policies: list[str]) -> EvaluationConfig:
-    """The evaluation an ``evaluate``/``demo`` command line asks for."""
+def config_of(args: argparse.Namespace) -> EvaluationConfig:
+    """The evaluation the command line asks for."""
     out = args.out or Path("evaluation") / f"{Path(args.scenario).stem}-{BACKEND_ALIASES[args.backend]}"
-    return EvaluationConfig(args.scenario, policies, backend=args.backend, episodes=args.episodes, seed=args.seed,
-                            steps=args.steps, home=args.home, out=out)
+    return EvaluationConfig(args.scenario, args.policy, backend=args.backend, episodes=args.episodes,
+                            seed=args.seed, steps=args.steps, home=args.home, out=out)
 
 
 def run_with_progress(config: EvaluationConfig) -> Evaluation:
     """``evaluate`` under a rich progress bar of steps, with a line per marked episode."""
-    with build_env(config) as probe:  # only to learn the episode length the run will use
-        steps = probe.config["max_episode_steps"]
-    total = steps * config.episodes * len(config.policies)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
                TimeElapsedColumn())
+    steps = 0  # per episode: known once the env exists (models and --steps decide it)
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("starting", total=total)
+        task = progress.add_task("starting the network", total=None)
+
+        def on_start(env: LightningEnv) -> None:
+            nonlocal steps
+            steps = env.config["max_episode_steps"]
+            progress.update(task, total=steps * config.episodes * len(config.policies))
 
         def on_step(row: Any) -> None:
             progress.update(task, advance=1, description=f"{row.policy} · episode {row.episode + 1}/{config.episodes}")
@@ -84,7 +83,7 @@ def run_with_progress(config: EvaluationConfig) -> Evaluation:
                 console.print(f"{result.policy}, episode {result.episode + 1}/{config.episodes} (seed {result.seed}): "
                               f"{100 * result.success:.1f} % of {result.payments} payments")
 
-        return evaluate(config, on_step, on_episode)
+        return evaluate(config, on_step, on_episode, on_start)
 
 
 def print_evaluation(evaluation: Evaluation) -> None:
@@ -98,6 +97,6 @@ def print_evaluation(evaluation: Evaluation) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    evaluation = run_with_progress(config_of(args, args.policy))
+    evaluation = run_with_progress(config_of(args))
     print_evaluation(evaluation)
     return 0

@@ -4,7 +4,7 @@
 live LND), plays each seeded episode with every policy in turn — baselines by
 name, trained models by path — and summarises success with 95 % confidence
 intervals, fees by kind and the paired difference to the first policy. ``lngym
-evaluate`` and ``lngym demo`` are thin over it.
+evaluate`` is thin over it.
 """
 
 from lngym.evaluation.agents import Agent, BaselineAgent, TrainedAgent

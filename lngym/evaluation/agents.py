@@ -52,9 +52,7 @@ class BaselineAgent:
         self.policy = self.make()
 
     def act(self, env: LightningEnv, observation: Any) -> list[Decision]:
-        if self.policy is None:
-            self.begin()
-        assert self.policy is not None
+        assert self.policy is not None, "begin() starts every episode"
         return self.policy.decide(env.state())
 
 

@@ -78,10 +78,6 @@ class EpisodeResult:
         return sum(s.fees[kind] for s in self.steps)
 
     @property
-    def fee_sat(self) -> float:
-        return sum(s.fee_sat for s in self.steps)
-
-    @property
     def actions(self) -> int:
         return sum(s.actions for s in self.steps)
 

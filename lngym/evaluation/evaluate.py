@@ -87,8 +87,12 @@ def build_env(config: EvaluationConfig) -> LightningEnv:
 
 
 def evaluate(config: EvaluationConfig, on_step: Callable[[StepRow], None] | None = None,
-             on_episode: Callable[[EpisodeResult], None] | None = None) -> Evaluation:
+             on_episode: Callable[[EpisodeResult], None] | None = None,
+             on_start: Callable[[LightningEnv], None] | None = None) -> Evaluation:
     """Play every seed with every policy; write the files when ``config.out`` is given.
+
+    ``on_start`` sees the env once its network runs (e.g. to learn the episode
+    length a progress bar needs, which models and ``steps`` decide).
 
     ``steps.csv`` grows by an episode as each one ends, so a run that is stopped
     or crashes keeps every episode it finished; the summary and plots follow at the end.
@@ -100,6 +104,8 @@ def evaluate(config: EvaluationConfig, on_step: Callable[[StepRow], None] | None
         # Launch (or attach to) the network before any episode: a network that cannot
         # start is the run's error, not a marked episode of the first policy.
         env.reset(seed=config.seed)
+        if on_start is not None:
+            on_start(env)
         if config.out is not None:
             steps_log = StepsLog(Path(config.out), channel_labels(env.scenario))
         results: dict[str, list[EpisodeResult]] = {agent.name: [] for agent in agents}

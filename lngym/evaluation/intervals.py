@@ -18,14 +18,6 @@ class Interval:
     half_width: float
     n: int
 
-    @property
-    def low(self) -> float:
-        return self.mean - self.half_width
-
-    @property
-    def high(self) -> float:
-        return self.mean + self.half_width
-
     def scaled(self, factor: float) -> Interval:
         """The same interval in other units (e.g. shares to percent)."""
         return Interval(self.mean * factor, self.half_width * factor, self.n)
