@@ -127,7 +127,6 @@ class LightningEnv(gym.Env):
         self._pair_tried = np.zeros(pairs)
         self._steps = 0
         self._last_info: dict[str, Any] = {}
-        self._seen_ratios = np.zeros(len(self.scenario.channels))
 
     # -- spaces ---------------------------------------------------------------------------
     def _make_action_space(self) -> spaces.Space:
@@ -162,7 +161,8 @@ class LightningEnv(gym.Env):
             self._last_info["hard_reset"] = True
         if self.render_mode == "human":
             self.render()
-        return self._observation(), dict(self._last_info)
+        observation, _ = self._observation()
+        return observation, dict(self._last_info)
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Rebalance or swap as the action says, send the step's payments, mine, score."""
@@ -186,8 +186,8 @@ class LightningEnv(gym.Env):
         info = self._step_info(results, executed, ended)
         reward = info["success_rate"] - self.config["fee_weight"] * info["fee_sat"] / max(info["volume_sat"], 1)
         truncated = self._steps >= self.config["max_episode_steps"] or len(requests) < self.config["payments_per_step"]
-        observation = self._observation()
-        info["balances"] = self._seen_ratios.tolist()
+        observation, ratios = self._observation()
+        info["balances"] = ratios.tolist()
         self._last_info = info
         if self.render_mode == "human":
             self.render()
@@ -359,27 +359,27 @@ class LightningEnv(gym.Env):
         assert self.network is not None
         return self.network.balance_ratios()
 
-    def _observation(self) -> Any:
+    def _observation(self) -> tuple[Any, np.ndarray]:
+        """The observation, and the channel ratios it was made from (which a step's info reports)."""
         kind = self.config["observation_type"]
         # An observation with wallets reads the channels from the same state: on live
         # LND a snapshot is a round of RPCs to every node, not to be taken twice.
         state = self.state() if kind == "chain" or (kind == "dict" and self.scenario.swap is not None) else None
         ratios = self._ratios() if state is None else np.array([c.ratio_a for c in state.snapshot.channels])
-        self._seen_ratios = ratios
         balances = np.clip(ratios, 0.0, 1.0).astype(np.float32)
         if kind == "balances":
-            return balances
+            return balances, ratios
         if kind == "chain":
             assert state is not None
             return np.concatenate(
                 [balances, observations.wallet_shares(state), observations.pending_flags(state)]
-            ).astype(np.float32)
+            ).astype(np.float32), ratios
         rate = np.where(self._pair_tried > 0, self._pair_ok / np.maximum(self._pair_tried, 1e-12), 1.0)
         observation = {"balances": balances, "success_rate": np.clip(rate, 0.0, 1.0).astype(np.float32)}
         if state is not None:
             observation["wallets"] = observations.wallet_shares(state)
             observation["pending"] = observations.pending_flags(state)
-        return observation
+        return observation, ratios
 
 
 def _rebalance_info(result: PaymentResult) -> dict[str, Any]:
