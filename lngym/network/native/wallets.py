@@ -41,15 +41,23 @@ class WalletKeeper:
         self.initial = self.swaps.wallets()
 
     def restore(self) -> None:
-        """Move coins through the funder until every other node holds its recorded balance."""
+        """Move coins through the funder until every other node holds its recorded balance.
+
+        A reset with nothing to move (the common case) costs one balance read per node.
+        """
         if not self.initial:
             return
         funder = funder_of(self.cluster.scenario)
         bank = self.cluster.node(funder).client
         try:
-            if self._unconfirmed():  # e.g. a cancelled Loop In's coins: let them land before counting
-                self._confirm()
-            senders = {name: max(diff, 0) + MARGIN_SAT for name, diff in self._differences(funder).items()
+            wallets = self._read()
+            if any(unconfirmed for _, unconfirmed in wallets.values()):
+                self._confirm()  # e.g. a cancelled Loop In's coins: let them land before counting
+                wallets = self._read()
+            differences = self._differences(funder, wallets)
+            if not differences:
+                return
+            senders = {name: max(diff, 0) + MARGIN_SAT for name, diff in differences.items()
                        if diff > 0 or -MARGIN_SAT < diff < 0}
             if senders:
                 address = bank.new_address()
@@ -57,25 +65,27 @@ class WalletKeeper:
                     self.cluster.node(name).client.send_coins(address, amount, sat_per_vbyte=SAT_PER_VBYTE,
                                                               label="lngym reset")
                 self._confirm()
-            deficits = {name: -diff for name, diff in self._differences(funder).items() if diff < 0}
+                differences = self._differences(funder, self._read())
+            deficits = {name: -diff for name, diff in differences.items() if diff < 0}
             if deficits:
                 outputs = {self.cluster.node(name).client.new_address(): amount for name, amount in deficits.items()}
                 bank.send_many(outputs, sat_per_vbyte=SAT_PER_VBYTE)
                 self._confirm()
-            wait_until(lambda: not self._differences(funder), SETTLE_TIMEOUT_S, "the wallets to show their restored "
-                       "balances")
+            wait_until(lambda: not self._differences(funder, self._read()), SETTLE_TIMEOUT_S,
+                       "the wallets to show their restored balances")
         except NodeError as exc:
             raise NetworkStateError(f"reset_balances: restoring the on-chain wallets failed: {exc}; "
                                     "reset_balances(hard=True) rebuilds the network") from None
 
-    def _differences(self, funder: str) -> dict[str, int]:
-        """Confirmed balance minus the recorded one, for every node but the funder that differs."""
-        now = self.swaps.wallets()
-        return {name: now[name] - held for name, held in self.initial.items()
-                if name != funder and now.get(name, held) != held}
+    def _read(self) -> dict[str, tuple[int, int]]:
+        """Each node's confirmed and unconfirmed balance, from one WalletBalance call per node."""
+        read = {name: node.client.wallet_balance() for name, node in self.cluster.lnd.items()}
+        return {name: (int(b.confirmed_balance), int(b.unconfirmed_balance)) for name, b in read.items()}
 
-    def _unconfirmed(self) -> bool:
-        return any(node.client.wallet_balance().unconfirmed_balance for node in self.cluster.lnd.values())
+    def _differences(self, funder: str, wallets: dict[str, tuple[int, int]]) -> dict[str, int]:
+        """Confirmed balance minus the recorded one, for every node but the funder that differs."""
+        return {name: wallets[name][0] - held for name, held in self.initial.items()
+                if name != funder and name in wallets and wallets[name][0] != held}
 
     def _confirm(self) -> None:
         """One block, seen by every node (no swap is in flight during a reset)."""
