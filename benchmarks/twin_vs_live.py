@@ -31,22 +31,27 @@ def read_steps(path: Path) -> dict[Key, dict[str, str]]:
         return {(r["policy"], r["seed"], r["step"]): r for r in csv.DictReader(handle)}
 
 
-def episode_success(rows: dict[Key, dict[str, str]], policy: str, seed: str) -> float:
-    mine = [r for (p, s, _), r in rows.items() if p == policy and s == seed]
-    return sum(int(r["successes"]) for r in mine) / max(sum(int(r["payments"]) for r in mine), 1)
+def episode_success(rows: dict[Key, dict[str, str]]) -> dict[tuple[str, str], float]:
+    """Share of each (policy, seed) episode's payments that succeeded, in one pass over the rows."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (policy, seed, _), row in rows.items():
+        counts[(policy, seed)][0] += int(row["successes"])
+        counts[(policy, seed)][1] += int(row["payments"])
+    return {episode: ok / max(tried, 1) for episode, (ok, tried) in counts.items()}
 
 
 def compare(twin: dict[Key, dict[str, str]], live: dict[Key, dict[str, str]]) -> list[str]:
     """Markdown lines: one row per policy, over the (seed, step) keys both files have."""
     common = sorted(set(twin) & set(live))
-    policies = list(dict.fromkeys(p for p, _, _ in common))
+    policies = list(dict.fromkeys(key[0] for key in twin if key in live))  # in the run's order
+    twin_episodes, live_episodes = episode_success(twin), episode_success(live)
     lines = [("| policy | episodes | twin success % | live success % | live − twin, points (paired) | steps with equal "
              "success | final split, mean abs. difference (% of capacity) |"), "|---|---|---|---|---|---|---|"]
     for policy in policies:
         keys = [k for k in common if k[0] == policy]
         seeds = sorted({s for _, s, _ in keys}, key=int)
-        twin_success = [100 * episode_success(twin, policy, s) for s in seeds]
-        live_success = [100 * episode_success(live, policy, s) for s in seeds]
+        twin_success = [100 * twin_episodes[(policy, s)] for s in seeds]
+        live_success = [100 * live_episodes[(policy, s)] for s in seeds]
         same = sum(twin[k]["successes"] == live[k]["successes"] for k in keys) / len(keys)
         last: dict[str, int] = defaultdict(int)
         for _, seed, step in keys:
