@@ -71,8 +71,9 @@ class TrainedAgent:
 
 
 def is_model_path(spec: str) -> bool:
-    """True for a policy given as a saved model (a ``.zip`` path) rather than a baseline name."""
-    return spec.endswith(".zip") or Path(spec).is_file()
+    """True for a policy given as a saved model (a ``.zip`` path) rather than a baseline name; by name
+    only, so a file in the working directory called ``none`` never shadows the baseline."""
+    return spec.endswith(".zip")
 
 
 def training_module() -> Any:
