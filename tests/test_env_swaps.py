@@ -136,8 +136,7 @@ def test_observations_with_wallets_and_pending_swaps_pass_gymnasiums_checks(kind
     e = env(observation_type=kind, payments_per_step=2, max_episode_steps=5)
     check_env(e, skip_render_check=True)
     obs, _ = e.reset(seed=0)
-    e.step_with([SwapSuggestion("alice", SWAP_IN, 200_000, 0)])
-    obs = e._observation()
+    obs, *_ = e.step_with([SwapSuggestion("alice", SWAP_IN, 200_000, 0)])
     pending = obs[-5:] if kind == "chain" else obs["pending"]
     wallets = obs[5:11] if kind == "chain" else obs["wallets"]
     assert pending.tolist() == [1.0, 0, 0, 0, 0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from live_checks import LogCursor, WatchedNetwork
 
 from lngym.network.native import NativeNetwork
+from lngym.network.native.process import pids_using
 from lngym.network.native.state import NetworkState, NodeRecord
 
 ERR = "2026-01-01 12:00:00.000 [ERR] HSWC: something broke\n"
@@ -50,6 +52,11 @@ def fake_node(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
         [str(tmp_path / "bin" / "lnd"), "-c", "import time; time.sleep(60)", f"--lnddir={tmp_path / 'alice'}"],
         executable=sys.executable,
     )
+    # Seen by the scan the checks use before any test relies on it (a slow start is not a bug).
+    deadline = time.monotonic() + 10
+    while process.pid not in pids_using(tmp_path) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.pid in pids_using(tmp_path), f"the fake lnd did not come up (exit code {process.poll()})"
     yield process
     process.kill()
     process.wait()
