@@ -107,6 +107,10 @@ class NativeCluster:
         try:
             self._launch()
         except BaseException as exc:
+            if self.runtime.adopts:  # docker compose's containers: lngym did not start them, so they run on
+                self.close_clients()
+                self.owned = False
+                raise
             self.down()
             if isinstance(exc, LngymError):
                 failed = exc.node if isinstance(exc, NodeError) else ""
@@ -315,6 +319,8 @@ class NativeCluster:
             node.start()
         self._save_pids()
         bootstrap.parallel(self.lnd.values(), lambda node: node.wait_rpc_active())
+        if self.runtime.adopts:
+            bootstrap.refuse_used_nodes(self.lnd, self.home)
         bootstrap.fund_first_node(self.btcd, self.lnd[bootstrap.funder_of(self.scenario)])
         height = self.btcd.height()
         bootstrap.parallel(self.lnd.values(), lambda node: node.wait_synced(height))
