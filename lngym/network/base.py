@@ -518,7 +518,7 @@ class Network(abc.ABC):
 class ManagedNetwork(Network):
     """A network whose node processes lngym runs under a home directory.
 
-    The native backend's processes (and, later, containers) have a lifecycle
+    The native backend's processes (and the docker backend's containers) have a lifecycle
     that the CLI drives — up, down, clean, restart one node, read its log —
     which the in-process twin has no use for. Code that needs it asks for this
     type, not for a backend by name.
