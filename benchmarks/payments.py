@@ -5,7 +5,12 @@ The seed ran two ``lncli`` processes per payment (``addinvoice`` on the receiver
 calls on open channels. Both run here, in one process, on one network, so the
 ratio is not at the mercy of the shared machine's load.
 
-Run: .venv/bin/python benchmarks/payments.py [--tmpfs] [--payments 200]
+Run: .venv/bin/python benchmarks/payments.py [--tmpfs] [--payments 200] [--backend native|docker]
+
+With ``--backend docker`` the same measurements run on a seed network in
+containers and then on a native one, in one process, and the docker rates are
+given as a ratio of the native ones (the seed's way then is ``docker exec …
+lncli``, exactly as the seed ran it).
 """
 
 from __future__ import annotations
@@ -63,27 +68,45 @@ def reset_time(network: ManagedNetwork) -> float:
     return time.perf_counter() - started
 
 
+def measure(backend: str, args: argparse.Namespace) -> dict[str, float]:
+    """Every figure of one backend's seed network, printed as it is measured."""
+    network = make(backend, "seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
+    assert isinstance(network, ManagedNetwork)
+    network.up()
+    figures: dict[str, float] = {}
+    try:
+        seed_rate = figures["seed's way"] = seed_way(network, multi_hop_batch(args.seed_payments))
+        network.reset_balances()
+        print(f"{backend}: seed's way (lncli per call), sequential: {seed_rate:7.1f} payments/s")
+        for concurrency in (1, 4, 16, 32):
+            rate, ok = grpc_way(network, multi_hop_batch(args.payments), concurrency)
+            figures[f"gRPC, concurrency {concurrency:2d}"] = rate
+            network.reset_balances()
+            print(f"{backend}: gRPC, concurrency {concurrency:2d}: {rate:7.1f} payments/s  "
+                  f"({ok:.0%} ok, {rate / seed_rate:5.1f}x the seed's way)")
+        resets = [reset_time(network) for _ in range(3)]
+        figures["reset_balances() s"] = statistics.median(resets)
+        print(f"{backend}: reset_balances(): median {statistics.median(resets):.3f} s of {len(resets)}")
+    finally:
+        network.clean()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--payments", type=int, default=200)
     parser.add_argument("--seed-payments", type=int, default=30, help="payments done the seed's way")
     parser.add_argument("--tmpfs", action="store_true", help="node data in /dev/shm")
+    parser.add_argument("--backend", choices=("native", "docker"), default="native",
+                        help="docker: measure containers, then native, and give the ratios")
     args = parser.parse_args()
-    network = make("native", "seed", home=Path(tempfile.mkdtemp(prefix="lngym-bench-")), tmpfs=args.tmpfs)
-    network.up()
-    try:
-        seed_rate = seed_way(network, multi_hop_batch(args.seed_payments))
-        network.reset_balances()
-        print(f"seed's way (lncli per call), sequential: {seed_rate:7.1f} payments/s")
-        for concurrency in (1, 4, 16, 32):
-            rate, ok = grpc_way(network, multi_hop_batch(args.payments), concurrency)
-            network.reset_balances()
-            print(f"gRPC, concurrency {concurrency:2d}: {rate:7.1f} payments/s  "
-                  f"({ok:.0%} ok, {rate / seed_rate:5.1f}x the seed's way)")
-        resets = [reset_time(network) for _ in range(3)]
-        print(f"reset_balances(): median {statistics.median(resets):.3f} s of {len(resets)}")
-    finally:
-        network.clean()
+    if args.backend == "native":
+        measure("native", args)
+        return
+    docker, native = measure("docker", args), measure("native", args)
+    print("docker / native:")
+    for key, value in docker.items():
+        print(f"  {key:24s} {value:8.2f} / {native[key]:8.2f} = {value / native[key]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Cold start of the seed network (binaries present → every channel routable) and `lngym check`.
 
-Run: .venv/bin/python benchmarks/startup.py [--runs 3] [--tmpfs]
-Prints the median of each phase; the figures go into benchmarks/RESULTS.md.
+Run: .venv/bin/python benchmarks/startup.py [--runs 3] [--tmpfs] [--backend native|docker]
+Prints the median of each phase; the figures go into benchmarks/RESULTS.md. With
+``--backend docker`` every run starts the network in containers and then natively,
+alternating, so the ratio compares the two under the same load (images built,
+``lngym images``; a container start is part of the cold start).
 """
 
 from __future__ import annotations
@@ -46,10 +49,10 @@ def phase_timer() -> Iterator[dict[str, float]]:
             setattr(bootstrap, name, function)
 
 
-def one_run(tmpfs: bool) -> dict[str, float]:
+def one_run(tmpfs: bool, backend: str = "native") -> dict[str, float]:
     """Start, check and clean one seed network; returns seconds per phase."""
     home = Path(tempfile.mkdtemp(prefix="lngym-bench-"))
-    network = make("native", "seed", home=home, tmpfs=tmpfs)
+    network = make(backend, "seed", home=home, tmpfs=tmpfs)
     try:
         with phase_timer() as phases:
             started = time.perf_counter()
@@ -69,14 +72,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tmpfs", action="store_true", help="node data in /dev/shm")
+    parser.add_argument("--backend", choices=("native", "docker"), default="native",
+                        help="docker: containers, each run followed by a native one for the ratio")
     args = parser.parse_args()
-    runs = []
+    backends = ["docker", "native"] if args.backend == "docker" else ["native"]
+    runs: dict[str, list[dict[str, float]]] = {backend: [] for backend in backends}
     for i in range(args.runs):
-        runs.append(one_run(args.tmpfs))
-        print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f}s" for k, v in runs[-1].items()))
-    print(f"median of {args.runs} ({'tmpfs' if args.tmpfs else 'disk'}):")
-    for key in runs[0]:
-        print(f"  {key:22s} {statistics.median(r[key] for r in runs):6.2f} s")
+        for backend in backends:
+            runs[backend].append(one_run(args.tmpfs, backend))
+            print(f"run {i + 1} {backend}: " + ", ".join(f"{k} {v:.2f}s" for k, v in runs[backend][-1].items()))
+    medians = {b: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for b, rs in runs.items()}
+    for backend, median in medians.items():
+        print(f"{backend}, median of {args.runs} ({'tmpfs' if args.tmpfs else 'disk'}):")
+        for key, value in median.items():
+            ratio = f"  ({value / medians['native'][key]:.2f}x native)" if backend != "native" else ""
+            print(f"  {key:22s} {value:6.2f} s{ratio}")
 
 
 if __name__ == "__main__":

@@ -71,3 +71,7 @@ class SettingError(LngymError, ValueError):
 
 class CsvFormatError(LngymError):
     """A CSV that is not one lngym wrote (another header, a truncated row); the message names the line."""
+
+
+class DockerError(LngymError):
+    """The docker backend cannot reach Docker (SDK missing, dockerd down) or Docker refused a call."""

@@ -160,7 +160,10 @@ class WatchedNetwork:
         return problems
 
     def _tail(self, name: str, data_dir: Path) -> str:
-        path = data_dir / "btcd" / "btcd.log" if name == "btcd" else self.network.log_path(name)
+        try:
+            path = self.network.log_path(name)  # where the backend's runtime keeps it
+        except LngymError:
+            path = data_dir / "btcd" / "btcd.log" if name == "btcd" else data_dir / name / "lnd.log"
         try:
             lines = path.read_text(errors="replace").splitlines()[-TAIL_LINES:]
         except OSError:

@@ -12,10 +12,16 @@ Tests that break nodes on purpose say so with markers (registered in pyproject):
 
 * ``@pytest.mark.may_crash("carol")``: carol may be found dead at the end;
 * ``@pytest.mark.allow_log_errors(r"regex", ...)``: ``[ERR]`` lines matching one are expected.
+
+The seed network runs on each backend a test names with ``@pytest.mark.backends("native",
+"docker")`` (one parametrised fixture: the same test on lnd processes and on lnd
+containers); unmarked tests run on ``native``. ``LNGYM_LIVE_BACKENDS=native``
+(comma-separated) narrows every test to those backends.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -26,6 +32,7 @@ from pathlib import Path
 import pytest
 from live_checks import Problem, WatchedNetwork
 
+from lngym.network import make
 from lngym.network.native import NativeNetwork
 
 #: ``[ERR]`` lines any live test may produce: each is LND logging, at error level, an
@@ -106,7 +113,7 @@ class LiveHarness:
         """Check every node, stop what the test launched, keep or remove homes; fail with every problem."""
         for home in self.fresh_homes:  # a network started there by a child process (`lngym up`)
             if (home / "network.json").exists() and home not in self.watched:
-                self.watch(NativeNetwork(home=home), owned=True, from_start=True)
+                self.watch(_network_at(home), owned=True, from_start=True)
         may_crash = {name for mark in self.item.iter_markers("may_crash") for name in mark.args}
         allowed = [*EXPECTED_ERRORS, *(re.compile(p) for m in self.item.iter_markers("allow_log_errors")
                                         for p in m.args)]
@@ -137,8 +144,8 @@ class LiveHarness:
             if watched.owned and watched.network.cluster.ephemeral:
                 watched.network.clean()
         for home in self.fresh_homes:
-            if (home / "network.json").exists():  # clean() also removes a tmpfs data directory
-                NativeNetwork(home=home).clean()
+            if (home / "network.json").exists():  # clean() also removes a tmpfs data directory (and containers)
+                _network_at(home).clean()
             shutil.rmtree(home, ignore_errors=True)
 
     def _describe(self, problems: list[Problem]) -> str:
@@ -196,13 +203,14 @@ def _live_harness(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="session")
-def seed_network(request: pytest.FixtureRequest) -> Iterator[NativeNetwork]:
-    """The seed network (5 nodes, 6 channels), started once for the whole session.
+def seed_network(request: pytest.FixtureRequest, live_backend: str) -> Iterator[NativeNetwork]:
+    """The seed network (5 nodes, 6 channels) on ``live_backend``, started once for the whole session.
 
     Kept (and named in the summary) if a test that used it failed; otherwise
     removed. Processes left after it is stopped fail the last test's teardown.
     """
-    network = NativeNetwork("seed", home=new_home("seed"))
+    network = make(live_backend, "seed", home=new_home(f"seed-{live_backend}"))
+    assert isinstance(network, NativeNetwork)  # both process backends are NativeNetworks with their runtime
     network.up()
     watched = WatchedNetwork(network, owned=True)
     yield network
@@ -231,7 +239,32 @@ def fresh_home(harness: LiveHarness) -> Path:
     return harness.new_home()
 
 
+@pytest.fixture(scope="session")
+def live_backend(request: pytest.FixtureRequest) -> str:
+    """The backend the seed network of this test runs on (parametrised by ``pytest_generate_tests``)."""
+    return str(request.param)
+
+
+def _network_at(home: Path) -> NativeNetwork:
+    """The network under ``home``, of the backend that started it."""
+    network = make("native", home=home)
+    assert isinstance(network, NativeNetwork)
+    return network
+
+
 # -- hooks --------------------------------------------------------------------------------
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test on the seed network of every backend it names (``backends`` marker, default native)."""
+    if "live_backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("backends")
+    wanted = list(marker.args) if marker is not None else ["native"]
+    allowed = os.environ.get("LNGYM_LIVE_BACKENDS")
+    if allowed:
+        wanted = [b for b in wanted if b in allowed.split(",")] or wanted[:1]
+    metafunc.parametrize("live_backend", wanted, indirect=True, scope="session")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Start the run's lists of kept homes, filled as tests end and printed in the summary."""
     config.stash[_KEPT] = []

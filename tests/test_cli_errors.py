@@ -76,7 +76,7 @@ BAD_VALUES = [
     (["simulate", "--duration", "-1", "--backend", "sim"], "expected a number above 0"),
     (["simulate", "--speed", "0", "--backend", "sim"], "expected a number above 0"),
     (["simulate", "--rate", "fast", "--backend", "sim"], "expected a number above 0"),
-    (["simulate", "--backend", "docker"], "invalid choice"),
+    (["simulate", "--backend", "podman"], "invalid choice"),
     (["simulate", "--backend", "sim", "--scenario", "nope", "--payments", "1"], "no scenario named 'nope'"),
     (["simulate", "--backend", "sim", "--rebalance-every", "-2", "--payments", "1"], "--rebalance-every"),
     (["simulate", "--scenario", "seed", "--payments", "1"], "--scenario applies to --backend sim"),

@@ -16,7 +16,8 @@ from lngym.network.native import NativeNetwork
 from lngym.network.native.process import pids_using
 from lngym.network.native.state import NetworkState
 
-pytestmark = pytest.mark.live
+# The same tests on lnd processes and on lnd containers (tests/live_harness.py's fixture).
+pytestmark = [pytest.mark.live, pytest.mark.backends("native", "docker")]
 
 
 def lngym(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,8 @@ from lngym.recorder import CsvRecorder, read_rows
 from lngym.traffic import Workload
 from lngym.wait import wait_until
 
-pytestmark = pytest.mark.live
+# The same tests on lnd processes and on lnd containers (tests/live_harness.py's fixture).
+pytestmark = [pytest.mark.live, pytest.mark.backends("native", "docker")]
 
 
 def test_payment_records_fee_route_and_duration(network: NativeNetwork, tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ def test_bad_call_on_the_twin_raises_and_changes_nothing(
 
 
 @pytest.mark.live
+@pytest.mark.backends("native", "docker")
 @pytest.mark.parametrize(("name", "call", "error"), BAD_CALLS, ids=IDS)
 def test_bad_call_fails_the_same_on_lnd_and_the_twin(
     network: NativeNetwork, twin: Network, name: str, call: BadCall, error: type[LngymError]
@@ -114,6 +115,7 @@ def test_native_refuses_calls_before_start_without_any_process(tmp_path: Path) -
 
 
 @pytest.mark.live
+@pytest.mark.backends("native", "docker")
 def test_native_refuses_calls_after_stop_and_leaves_the_network_running(network: NativeNetwork) -> None:
     attached = make("native", home=network.home)
     attached.start()  # attaches: someone else's network
@@ -148,6 +150,7 @@ def test_on_result_fires_as_each_payment_ends_on_the_twin(twin: Network) -> None
 
 
 @pytest.mark.live
+@pytest.mark.backends("native", "docker")
 def test_on_result_fires_as_each_payment_ends_on_lnd(network: NativeNetwork) -> None:
     check_results_arrive_as_each_payment_ends(network)
 

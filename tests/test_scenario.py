@@ -166,11 +166,11 @@ def test_the_seed_itself_has_equally_cheap_routes() -> None:
 
 def test_each_lnd_is_started_with_its_own_nodes_fee_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The native backend hands every lnd its node's policy, not the global one (no processes run)."""
-    from lngym.network.native import lnd_node
+    from lngym.network.native import runtime
     from lngym.network.native.cluster import NativeCluster
     from lngym.network.native.state import NetworkState, NodeRecord
 
-    monkeypatch.setattr(lnd_node, "find_binary", lambda name: Path("/usr/bin") / name)
+    monkeypatch.setattr(runtime, "find_binary", lambda name: Path("/usr/bin") / name)
     network = NativeCluster("seed-fidelity", home=tmp_path)
     names = network.scenario.nodes
     network.state = NetworkState(

@@ -12,9 +12,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from lngym.errors import NetworkStateError
+from lngym.errors import LngymError, NetworkStateError
 from lngym.install import install
-from lngym.network import ManagedNetwork, make
+from lngym.network import PROCESS_BACKENDS, ManagedNetwork, make, recorded_backend
 from lngym.network.check import run_check
 from lngym.paths import default_home
 
@@ -31,8 +31,14 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
 
     sub = add("install", cmd_install, "build the pinned lnd, lncli, btcd and btcctl with Go")
     sub.add_argument("--force", action="store_true", help="rebuild even if present")
+    add("images", cmd_images, "build the local Docker images (lngym-lnd, lngym-btcd) from the installed binaries")
     sub = add("up", cmd_up, "start btcd and the scenario's lnd nodes, funded, with channels")
     sub.add_argument("--scenario", default=None, help="scenario name in envs/ or a .toml path (default: seed)")
+    sub.add_argument("--backend", choices=PROCESS_BACKENDS, default=None,
+                     help="native: local processes (default); docker: containers")
+    sub.add_argument("--attach", action="store_true",
+                     help="docker: fund and connect the running containers of compose/docker-compose.yml "
+                          "instead of creating containers")
     sub.add_argument("--tmpfs", action="store_true", help="keep node data in /dev/shm (faster, lost on reboot)")
     sub = add("status", cmd_status, "show the running network's nodes and channels")
     sub.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -51,8 +57,18 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def network_for(args: argparse.Namespace, scenario: str | None = None) -> ManagedNetwork:
-    """The network under ``--home`` (or LNGYM_HOME, or the default)."""
-    network = make("native", scenario, home=args.home or default_home(), tmpfs=vars(args).get("tmpfs", False))
+    """The network under ``--home`` (or LNGYM_HOME, or the default), of the backend that runs
+    there (``up --backend`` for a new one; native by default)."""
+    home = args.home or default_home()
+    recorded, wanted = recorded_backend(home), vars(args).get("backend")
+    if wanted and recorded and wanted != recorded:
+        raise NetworkStateError(f"{home} holds a {recorded} network; `lngym --home {home} clean` it first, "
+                                f"or use --backend {recorded}")
+    backend = wanted or recorded or "native"
+    options = {"compose": True} if vars(args).get("attach") else {}
+    if options and backend != "docker":
+        raise LngymError("--attach adopts the containers of compose/docker-compose.yml: use it with --backend docker")
+    network = make(backend, scenario, home=home, tmpfs=vars(args).get("tmpfs", False), **options)
     assert isinstance(network, ManagedNetwork)  # the native backend runs processes
     return network
 
@@ -66,6 +82,14 @@ def running_network(args: argparse.Namespace) -> ManagedNetwork:
 
 def cmd_install(args: argparse.Namespace) -> int:
     install(force=args.force)
+    return 0
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    from lngym.network.docker.images import build_images
+
+    tags = build_images(log=console.print)
+    console.print(f"built {', '.join(tags)}")
     return 0
 
 
@@ -152,17 +176,9 @@ def cmd_logs(args: argparse.Namespace) -> int:
     network = network_for(args)
     if not network.has_state():
         raise NetworkStateError(f"no network in {network.home}; start one with `lngym up`")
-    path = network.log_path(args.node)
-    with open(path, errors="replace") as log:
-        lines = log.readlines()
-        sys.stdout.writelines(lines[-args.lines:] if args.lines > 0 else lines)
-        while args.follow:
-            line = log.readline()
-            if line:
-                sys.stdout.write(line)
-                sys.stdout.flush()
-            else:
-                time.sleep(0.2)
+    for line in network.log_lines(args.node, args.lines, args.follow):
+        sys.stdout.write(line)
+        sys.stdout.flush()
     return 0
 
 

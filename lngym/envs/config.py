@@ -17,8 +17,8 @@ from lngym.errors import ScenarioError
 def default_config() -> dict[str, Any]:
     """Every setting of the env with its default."""
     return {
-        "backend": "sim",            # sim | native
-        "home": None,                # native: attach to / launch under this home
+        "backend": "sim",            # sim | native | docker
+        "home": None,                # native, docker: attach to / launch under this home
         "payments_per_step": 10,
         "max_episode_steps": 100,    # truncation
         "fee_weight": 1.0,           # reward penalty per unit of fee/volume
@@ -39,7 +39,7 @@ def default_config() -> dict[str, Any]:
 
 
 CHOICES = {
-    "backend": ("sim", "native"),
+    "backend": ("sim", "native", "docker"),
     "action_type": ("discrete", "continuous"),
     "observation_type": ("balances", "dict", "chain"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from lngym.errors import LngymError
@@ -20,7 +21,18 @@ from lngym.network.base import (
 from lngym.scenario import Scenario, load_scenario
 
 #: The backends ``make`` builds, by the name envs, the CLI and benchmarks use.
-BACKENDS = ("sim", "native")
+BACKENDS = ("sim", "native", "docker")
+#: Backends whose nodes are daemons under a home (processes or containers).
+PROCESS_BACKENDS = ("native", "docker")
+
+
+def recorded_backend(home: str | os.PathLike[str]) -> str | None:
+    """The backend of the network under ``home`` (its network.json says; absent means native),
+    or None if no network was ever started there."""
+    from lngym.network.native.state import NetworkState
+
+    saved = NetworkState.load(Path(home).expanduser().resolve())
+    return saved.backend if saved is not None else None
 
 
 def make(
@@ -36,9 +48,14 @@ def make(
     ``home`` is where a backend with processes keeps its state: ``make`` attaches
     to the network running there or launches one on ``start()``; without a home
     the network gets a temporary one of its own, deleted when it stops. The
-    in-process twin has no state on disk and takes neither. Other ``options``
-    go to the backend's constructor (e.g. ``mission_control`` for ``sim``).
+    in-process twin has no state on disk and takes neither. A network under
+    ``home`` keeps its own backend: ``native`` there attaches to (or stops, or
+    cleans) containers if the docker backend started them. Other ``options`` go to the
+    backend's constructor (e.g. ``mission_control`` for ``sim``, ``compose``
+    for ``docker``).
     """
+    if backend in PROCESS_BACKENDS and home is not None:
+        backend = recorded_backend(home) or backend
     if backend == "sim":
         from lngym.network.sim import Sim
 
@@ -51,11 +68,19 @@ def make(
         if home is None:
             return NativeNetwork(scenario, home=temporary_home(), tmpfs=tmpfs, ephemeral=True, **options)
         return NativeNetwork(scenario, home=home, tmpfs=tmpfs, **options)
+    if backend == "docker":
+        from lngym.network.docker import docker_network
+        from lngym.network.native import temporary_home
+
+        if home is None:
+            return docker_network(scenario, temporary_home(), tmpfs=tmpfs, ephemeral=True, **options)
+        return docker_network(scenario, home, tmpfs=tmpfs, **options)
     raise LngymError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
 
 
 __all__ = [
     "BACKENDS",
+    "PROCESS_BACKENDS",
     "ChannelState",
     "DirectedPolicy",
     "ManagedNetwork",
@@ -66,4 +91,5 @@ __all__ = [
     "RebalanceSuggestion",
     "Snapshot",
     "make",
+    "recorded_backend",
 ]

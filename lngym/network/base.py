@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -518,7 +518,7 @@ class Network(abc.ABC):
 class ManagedNetwork(Network):
     """A network whose node processes lngym runs under a home directory.
 
-    The native backend's processes (and, later, containers) have a lifecycle
+    The native backend's processes (and the docker backend's containers) have a lifecycle
     that the CLI drives — up, down, clean, restart one node, read its log —
     which the in-process twin has no use for. Code that needs it asks for this
     type, not for a backend by name.
@@ -569,6 +569,27 @@ class ManagedNetwork(Network):
     @abc.abstractmethod
     def lncli_argv(self, name: str) -> list[str]:
         """lncli's command line for one node."""
+
+    def log_lines(self, name: str, lines: int = 50, follow: bool = False) -> Iterator[str]:
+        """A node's last ``lines`` log lines (all if 0), then new ones while ``follow``.
+
+        This default reads ``log_path``; a backend whose daemons log elsewhere
+        (containers) overrides it.
+        """
+        return read_log(self.log_path(name), lines, follow)
+
+
+def read_log(path: Path, lines: int, follow: bool) -> Iterator[str]:
+    """The last ``lines`` lines of a log file (all if 0), then lines appended while ``follow``."""
+    with open(path, errors="replace") as log:
+        every = log.readlines()
+        yield from every[-lines:] if lines > 0 else every
+        while follow:
+            line = log.readline()
+            if line:
+                yield line
+            else:
+                time.sleep(0.2)
 
 
 def totals_by_node(snapshot: Snapshot, nodes: Iterable[str]) -> dict[str, int]:

@@ -54,6 +54,17 @@ def parallel(items: Iterable[T], action: Callable[[T], object]) -> None:
             future.result()
 
 
+def refuse_used_nodes(nodes: dict[str, LndNode], home: object) -> None:
+    """Refuse adopted nodes (docker compose's) that already hold coins or channels: set up before,
+    they would get a second set of channels."""
+    for node in nodes.values():
+        if node.client.list_channels() or node.client.wallet_balance().confirmed_balance:
+            raise NetworkStateError(
+                f"{node.name} already has coins or channels: these containers were set up before (by another "
+                f"home than {home}?); `docker-compose -f compose/docker-compose.yml down -v` and `up -d` make fresh ones"
+            )
+
+
 def fund_first_node(btcd: Btcd, first: LndNode) -> None:
     """Mine coinbases to the first node's wallet, then enough blocks to mature them."""
     coinbase.mine_to(btcd, first.client.new_address(), FUNDED_BLOCKS)

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lngym.errors import NodeError
-from lngym.network.native.process import DaemonProcess
-from lngym.paths import find_binary
+from lngym.network.native.runtime import LocalRuntime, Runtime
 from lngym.wait import wait_until
 
 #: Seconds btcd gets to answer RPC after it starts.
@@ -49,16 +48,17 @@ class BtcdConfig:
 class Btcd:
     """One btcd process on regtest, driven over JSON-RPC."""
 
-    def __init__(self, config: BtcdConfig, pid: int | None = None) -> None:
+    def __init__(self, config: BtcdConfig, pid: int | None = None, runtime: Runtime | None = None) -> None:
         self.config = config
-        self.process = DaemonProcess("btcd", [], config.data_dir / "btcd.log", marker=str(config.data_dir))
+        self.runtime = runtime or LocalRuntime()
+        self.process = self.runtime.process("btcd", "btcd", config.data_dir, marker=str(config.data_dir))
         self.process.pid = pid
         self._ssl: ssl.SSLContext | None = None
 
     def _argv(self) -> list[str]:
         c = self.config
         argv = [
-            str(find_binary("btcd")),
+            self.runtime.program("btcd"),
             "--regtest",
             f"--datadir={c.data_dir / 'data'}",
             f"--logdir={c.data_dir / 'logs'}",

@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from lngym.errors import LngymError, NetworkStateError, NodeError
@@ -22,8 +23,9 @@ from lngym.network.native.coinbase import burn_address
 from lngym.network.native.lnd_node import LndConfig, LndNode
 from lngym.network.native.ports import hand_over, release_ports, reserve_ports
 from lngym.network.native.process import pids_using, stop_pid
+from lngym.network.native.runtime import LocalRuntime, NodeProcess, Runtime
 from lngym.network.native.state import STATE_FILE, ChannelRecord, NetworkState, NodeRecord
-from lngym.paths import default_home, find_binary
+from lngym.paths import default_home
 from lngym.scenario import Scenario, load_scenario
 
 TMPFS_ROOT = Path("/dev/shm")
@@ -38,7 +40,10 @@ class NativeCluster:
         home: str | os.PathLike[str] | None = None,
         tmpfs: bool = False,
         ephemeral: bool = False,
+        runtime: Runtime | None = None,
     ) -> None:
+        """``runtime`` runs the daemons: local processes unless given (the docker backend's containers)."""
+        self.runtime = runtime or LocalRuntime()
         self.home = Path(home) if home is not None else default_home()
         self.home = self.home.expanduser().resolve()
         saved = NetworkState.load(self.home)
@@ -94,8 +99,7 @@ class NativeCluster:
             raise NetworkStateError(f"lnd or btcd processes of an earlier network still use {self.home}; "
                                     "stop them with `lngym down`")
         bootstrap.validate_for_lnd(self.scenario)
-        for binary in ("lnd", "btcd"):
-            find_binary(binary)
+        self.runtime.check()
         self._remove_data()
         self.state = self._plan()
         self._build_processes()
@@ -103,6 +107,10 @@ class NativeCluster:
         try:
             self._launch()
         except BaseException as exc:
+            if self.runtime.adopts:  # docker compose's containers: lngym did not start them, so they run on
+                self.close_clients()
+                self.owned = False
+                raise
             self.down()
             if isinstance(exc, LngymError):
                 failed = exc.node if isinstance(exc, NodeError) else ""
@@ -153,6 +161,7 @@ class NativeCluster:
         """down(), then remove the home and any tmpfs data; nothing outside them."""
         self.down()
         self._remove_data()
+        self.runtime.forget(self.home)
         shutil.rmtree(self.home, ignore_errors=True)
 
     def restart_node(self, name: str) -> None:
@@ -195,20 +204,23 @@ class NativeCluster:
 
     def lncli_argv(self, name: str) -> list[str]:
         """lncli's command line for one node, as `docker exec lnd-alice lncli` was."""
-        node = self.node(name)
-        return [
-            str(find_binary("lncli")),
-            f"--lnddir={node.config.node_dir}",
-            "--network=regtest",
-            f"--rpcserver={node.config.grpc_target}",
-            f"--macaroonpath={node.config.macaroon}",
-        ]
+        c = self.node(name).config
+        return self.runtime.lncli_argv(c.name, c.node_dir, c.grpc_target, c.macaroon)
 
     def log_path(self, name: str) -> Path:
         """Where a node's log is (``btcd`` names the bitcoin node)."""
+        return self._process(name).log_path
+
+    def log_lines(self, name: str, lines: int, follow: bool) -> Iterator[str]:
+        """A node's last log lines, then new ones while ``follow`` (``btcd`` names the bitcoin node)."""
+        return self.runtime.log_lines(self._process(name), lines, follow)
+
+    def _process(self, name: str) -> NodeProcess:
         if name == "btcd":
-            return self._data_dir / "btcd" / "btcd.log"
-        return self.node(name).config.log_path
+            if self.btcd is None:
+                raise NetworkStateError(f"no network in {self.home}; start one with `lngym up`")
+            return self.btcd.process
+        return self.node(name).process
 
     # -- internals ----------------------------------------------------------------------
     @property
@@ -230,13 +242,15 @@ class NativeCluster:
         if self.tmpfs and not TMPFS_ROOT.is_dir():
             raise NetworkStateError(f"--tmpfs needs {TMPFS_ROOT}, which this machine lacks")
         count = 1 + 2 * len(self.scenario.nodes)
-        ports = reserve_ports(count)
+        ports = self.runtime.fixed_ports(list(self.scenario.nodes)) or reserve_ports(count)
         nodes = {
             name: NodeRecord(p2p_port=ports[1 + 2 * i], grpc_port=ports[2 + 2 * i])
             for i, name in enumerate(self.scenario.nodes)
         }
         return NetworkState(
             scenario_path=str(self.scenario.path or ""),
+            backend=self.runtime.backend,
+            adopted=self.runtime.adopts,
             data_dir=str(self._data_dir),
             btcd_rpc_port=ports[0],
             tmpfs=self.tmpfs,
@@ -288,11 +302,11 @@ class NativeCluster:
         assert self.state is not None
         data = Path(self.state.data_dir)
         config = BtcdConfig(data / "btcd", self.state.btcd_rpc_port, mining_address=burn_address())
-        self.btcd = Btcd(config, pid=self.state.btcd_pid)
+        self.btcd = Btcd(config, pid=self.state.btcd_pid, runtime=self.runtime)
         self.lnd = {}
         for name, record in self.state.nodes.items():
             lnd_config = LndConfig(name, data / name, record.p2p_port, record.grpc_port)
-            node = LndNode(lnd_config, config, self.scenario.policy_of(name), pid=record.pid)
+            node = LndNode(lnd_config, config, self.scenario.policy_of(name), pid=record.pid, runtime=self.runtime)
             node.pubkey = record.pubkey
             self.lnd[name] = node
         self._index_channels()
@@ -305,6 +319,8 @@ class NativeCluster:
             node.start()
         self._save_pids()
         bootstrap.parallel(self.lnd.values(), lambda node: node.wait_rpc_active())
+        if self.runtime.adopts:
+            bootstrap.refuse_used_nodes(self.lnd, self.home)
         bootstrap.fund_first_node(self.btcd, self.lnd[bootstrap.funder_of(self.scenario)])
         height = self.btcd.height()
         bootstrap.parallel(self.lnd.values(), lambda node: node.wait_synced(height))

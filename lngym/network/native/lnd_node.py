@@ -11,8 +11,7 @@ from pathlib import Path
 
 from lngym.lnd.client import LndClient
 from lngym.network.native.btcd import BtcdConfig
-from lngym.network.native.process import DaemonProcess
-from lngym.paths import find_binary
+from lngym.network.native.runtime import LocalRuntime, Runtime
 from lngym.scenario import FeePolicy
 from lngym.wait import wait_until
 
@@ -65,23 +64,20 @@ class LndConfig:
         """The admin macaroon that authorises every call lngym makes."""
         return self.node_dir / "data" / "chain" / "bitcoin" / "regtest" / "admin.macaroon"
 
-    @property
-    def log_path(self) -> Path:
-        """lnd's console output (its only log: file logging is turned off)."""
-        return self.node_dir / "lnd.log"
-
 
 class LndNode:
     """An lnd process plus a lazily opened gRPC client."""
 
     def __init__(
-        self, config: LndConfig, btcd: BtcdConfig, policy: FeePolicy, pid: int | None = None
+        self, config: LndConfig, btcd: BtcdConfig, policy: FeePolicy, pid: int | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.config = config
         self.btcd = btcd
         self.policy = policy
+        self.runtime = runtime or LocalRuntime()
         # The command line is built at start, so finding no binary only fails a start.
-        self.process = DaemonProcess(config.name, [], config.log_path, marker=str(config.node_dir))
+        self.process = self.runtime.process(config.name, "lnd", config.node_dir, marker=str(config.node_dir))
         self.process.pid = pid
         self._client: LndClient | None = None
         self.pubkey = ""
@@ -95,7 +91,7 @@ class LndNode:
         """lnd's command line for this node."""
         c, b = self.config, self.btcd
         return [
-            str(find_binary("lnd")),
+            self.runtime.program("lnd"),
             f"--lnddir={c.node_dir}",
             f"--alias={c.name}",
             "--bitcoin.regtest",
@@ -111,7 +107,7 @@ class LndNode:
             "--nobootstrap",
             "--tlsdisableautofill",
             "--accept-keysend",
-            "--logging.file.disable",
+            *self.runtime.lnd_log_flags(c.node_dir),
             "--debuglevel=info",
             f"--bitcoin.basefee={self.policy.base_fee_msat}",
             f"--bitcoin.feerate={self.policy.fee_rate_ppm}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from lngym.errors import NetworkStateError, NodeError
@@ -28,11 +29,16 @@ from lngym.network.base import (
 )
 from lngym.network.native import bootstrap
 from lngym.network.native.cluster import NativeCluster
-from lngym.network.native.payments import failed_result, keysend_fields, result_from_payment
+from lngym.network.native.payments import (
+    failed_result,
+    keysend_fields,
+    result_from_payment,
+)
+from lngym.network.native.runtime import Runtime
 from lngym.network.native.snapshot import SnapshotReader
+from lngym.network.native.state import ChannelRecord
 from lngym.network.native.swaps import NativeSwapDesk
 from lngym.network.native.wallets import WalletKeeper
-from lngym.network.native.state import ChannelRecord
 from lngym.scenario import Scenario
 
 #: Seconds LND may spend on one payment before it gives up.
@@ -52,9 +58,11 @@ class NativeNetwork(ManagedNetwork):
         home: str | os.PathLike[str] | None = None,
         tmpfs: bool = False,
         ephemeral: bool = False,
+        runtime: Runtime | None = None,
     ) -> None:
-        """``ephemeral``: the home is deleted when a network this object launched stops."""
-        self.cluster = NativeCluster(scenario, home=home, tmpfs=tmpfs, ephemeral=ephemeral)
+        """``ephemeral``: the home is deleted when a network this object launched stops;
+        ``runtime``: how the daemons run (local processes unless given, see ``runtime.py``)."""
+        self.cluster = NativeCluster(scenario, home=home, tmpfs=tmpfs, ephemeral=ephemeral, runtime=runtime)
         super().__init__(self.cluster.scenario)
         self.home: Path = self.cluster.home
         self._started = False
@@ -127,6 +135,9 @@ class NativeNetwork(ManagedNetwork):
 
     def lncli_argv(self, name: str) -> list[str]:
         return self.cluster.lncli_argv(name)
+
+    def log_lines(self, name: str, lines: int = 50, follow: bool = False) -> Iterator[str]:
+        return self.cluster.log_lines(name, lines, follow)
 
     # -- inspection ---------------------------------------------------------------------------
     def nodes(self) -> list[NodeInfo]:

@@ -48,6 +48,11 @@ class NetworkState:
     data_dir: str
     btcd_rpc_port: int
     btcd_pid: int | None = None
+    #: Which backend runs the daemons (``native``: local processes, ``docker``: containers);
+    #: files without it were written by the native backend.
+    backend: str = "native"
+    #: True if the daemons were started by someone else (docker compose): lngym adopted them.
+    adopted: bool = False
     tmpfs: bool = False
     nodes: dict[str, NodeRecord] = field(default_factory=dict)
     channels: list[ChannelRecord] = field(default_factory=list)
