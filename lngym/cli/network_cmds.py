@@ -15,6 +15,7 @@ from rich.table import Table
 from lngym.errors import NetworkStateError
 from lngym.install import install
 from lngym.network import ManagedNetwork, make
+from lngym.network.attach import register as register_attached
 from lngym.network.check import run_check
 from lngym.paths import default_home
 
@@ -46,6 +47,9 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     sub = add("restart", cmd_restart, "restart one lnd node and wait for its channels")
     sub.add_argument("node")
+    sub = add("attach", cmd_attach, "register LND nodes lngym did not start (a SimLN nodes file) under --home")
+    sub.add_argument("nodes_file", metavar="NODES.json",
+                     help='{"nodes": [{"id", "address", "macaroon", "cert"}], "bitcoin": {...}} (see README)')
     add("down", cmd_down, "stop every process of the network (data is kept until clean)")
     add("clean", cmd_clean, "stop the network and delete its home directory")
 
@@ -171,6 +175,19 @@ def cmd_restart(args: argparse.Namespace) -> int:
     with console.status(f"restarting {args.node}…"):
         network.restart_node(args.node)
     console.print(f"{network.scenario.node(args.node)} restarted; its channels are active")
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    home = args.home or default_home()
+    with console.status("reading the nodes…"):
+        registration = register_attached(args.nodes_file, home)
+    scenario = registration["scenario"]
+    console.print(f"attached {len(scenario['nodes'])} nodes ({', '.join(scenario['nodes'])}) and "
+                  f"{len(scenario['channels'])} channels in {home}"
+                  + ("" if registration["bitcoin"] else "; no bitcoin entry: operations that need blocks refuse"))
+    for skipped in registration["skipped_channels"]:
+        console.print(f"left out channel {skipped}: a scenario has one channel per pair of nodes")
     return 0
 
 
