@@ -82,7 +82,7 @@ def add_backend_args(parser: argparse.ArgumentParser) -> None:
 
 def network_of(args: argparse.Namespace) -> Network:
     """The network a simulate or rebalance run works on, started."""
-    if args.backend == "native":
+    if args.backend in ("native", "attach"):  # the nodes under home (attach: those `lngym attach` registered)
         if args.scenario is not None:
             raise SettingError("--scenario applies to --backend sim; live nodes run the scenario they were started with")
         return running_network(args)
