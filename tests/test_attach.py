@@ -121,3 +121,30 @@ def test_bad_nodes_file_is_one_line_naming_the_node_and_registers_nothing(
     err = capsys.readouterr().err
     assert expected in err and err.count("\n") == 1, err
     assert not (home / STATE_FILE).exists()
+
+
+def test_polar_network_folder_attaches_its_lnd_nodes(network: NativeNetwork, tmp_path: Path) -> None:
+    """A fake Polar folder (networks.json + volumes/lnd/<name>/…) whose files are the seed network's."""
+    folder = tmp_path / "networks" / "1"
+    lightning = []
+    for name, node in network.cluster.lnd.items():
+        volume = folder / "volumes" / "lnd" / name
+        (volume / "data" / "chain" / "bitcoin" / "regtest").mkdir(parents=True)
+        (volume / "tls.cert").symlink_to(node.config.tls_cert)
+        (volume / "data" / "chain" / "bitcoin" / "regtest" / "admin.macaroon").symlink_to(node.config.macaroon)
+        port = int(node.config.grpc_target.rsplit(":", 1)[1])
+        lightning.append({"id": len(lightning), "name": name, "implementation": "LND",
+                          "ports": {"grpc": port, "rest": 1, "p2p": 2}})
+    lightning.append({"id": 9, "name": "frank", "implementation": "c-lightning", "ports": {"grpc": 3}})
+    (tmp_path / "networks" / "networks.json").write_text(json.dumps(
+        {"version": "3.0.0", "networks": [{"id": 1, "name": "test", "path": str(folder),
+                                          "nodes": {"bitcoin": [], "lightning": lightning}}]}))
+    home = tmp_path / "attached"
+    assert main(["--home", str(home), "attach", "--polar", str(folder)]) == 0
+    attached = make("native", home=home)
+    attached.start()
+    assert sorted(attached.scenario.nodes) == sorted(network.scenario.nodes)  # the c-lightning node is left out
+    assert attached.pay("alice", "bob", 1_000).success
+    with pytest.raises(Exception, match="needs blocks"):
+        attached.mine(1)  # Polar's bitcoin node is Bitcoin Core: no bitcoin entry
+    attached.stop()

@@ -29,3 +29,12 @@ def test_bad_nodes_file_is_one_line_and_registers_nothing(
     err = capsys.readouterr().err
     assert expected in err and err.count("\n") == 1, err
     assert not (home / STATE_FILE).exists()
+
+
+def test_folder_that_is_not_polars_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "networks" / "1"
+    folder.mkdir(parents=True)
+    assert main(["--home", str(tmp_path / "home"), "attach", "--polar", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "not a Polar network folder" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "home").exists()

@@ -48,8 +48,10 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub = add("restart", cmd_restart, "restart one lnd node and wait for its channels")
     sub.add_argument("node")
     sub = add("attach", cmd_attach, "register LND nodes lngym did not start (a SimLN nodes file) under --home")
-    sub.add_argument("nodes_file", metavar="NODES.json",
-                     help='{"nodes": [{"id", "address", "macaroon", "cert"}], "bitcoin": {...}} (see README)')
+    which = sub.add_mutually_exclusive_group(required=True)
+    which.add_argument("nodes_file", metavar="NODES.json", nargs="?",
+                       help='{"nodes": [{"id", "address", "macaroon", "cert"}], "bitcoin": {...}} (see README)')
+    which.add_argument("--polar", metavar="DIR", help="a Polar network folder, e.g. ~/.polar/networks/1")
     add("down", cmd_down, "stop every process of the network (data is kept until clean)")
     add("clean", cmd_clean, "stop the network and delete its home directory")
 
@@ -181,7 +183,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
 def cmd_attach(args: argparse.Namespace) -> int:
     home = args.home or default_home()
     with console.status("reading the nodes…"):
-        registration = register_attached(args.nodes_file, home)
+        registration = register_attached(args.polar or args.nodes_file, home, polar=bool(args.polar))
     scenario = registration["scenario"]
     console.print(f"attached {len(scenario['nodes'])} nodes ({', '.join(scenario['nodes'])}) and "
                   f"{len(scenario['channels'])} channels in {home}"

@@ -53,6 +53,11 @@ def read_nodes_file(path: str | Path) -> tuple[list[NodeEntry], BitcoinEntry | N
         raise AttachError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise AttachError(f"{path}: not valid JSON: {exc}") from None
+    return parse_nodes(raw, path)
+
+
+def parse_nodes(raw: Any, path: Path) -> tuple[list[NodeEntry], BitcoinEntry | None]:
+    """A parsed nodes file (relative paths are relative to ``path``'s folder)."""
     if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), list) or not raw["nodes"]:
         raise AttachError(f"{path}: expected an object with a non-empty \"nodes\" list")
     base = path.parent

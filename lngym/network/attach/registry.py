@@ -20,7 +20,13 @@ from typing import Any
 
 from lngym.errors import NodeError
 from lngym.lnd.client import LndClient
-from lngym.network.attach.nodes_file import AttachError, NodeEntry, read_nodes_file
+from lngym.network.attach.nodes_file import (
+    AttachError,
+    NodeEntry,
+    parse_nodes,
+    read_nodes_file,
+)
+from lngym.network.attach.polar import polar_nodes
 from lngym.network.native.state import STATE_FILE, ChannelRecord
 from lngym.scenario import Scenario, scenario_from_dict
 
@@ -56,12 +62,16 @@ def attached_scenario(home: str | os.PathLike[str]) -> Scenario:
     return registered_scenario(registration, path)
 
 
-def register(nodes_file: str | Path, home: str | os.PathLike[str]) -> dict[str, Any]:
-    """Connect to every node of ``nodes_file``, derive the scenario and write the registration."""
+def register(nodes_file: str | Path, home: str | os.PathLike[str], polar: bool = False) -> dict[str, Any]:
+    """Connect to every node of ``nodes_file`` (or of a Polar network folder), derive the scenario
+    and write the registration."""
     home = Path(home).expanduser().resolve()
     if (home / STATE_FILE).exists() and read_registration(home) is None:
         raise AttachError(f"{home} already holds a network lngym started; attach under another --home")
-    entries, bitcoin = read_nodes_file(nodes_file)
+    if polar:
+        entries, bitcoin = parse_nodes(polar_nodes(Path(nodes_file)), Path(nodes_file) / "nodes.json")
+    else:
+        entries, bitcoin = read_nodes_file(nodes_file)
     clients = {entry.id: _connect(entry) for entry in entries}
     try:
         infos = {node_id: client.get_info() for node_id, client in clients.items()}
