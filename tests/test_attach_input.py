@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from lngym.cli.main import main
+from lngym.errors import NetworkStateError
+from lngym.network import make
+from lngym.network.attach import AttachNetwork
 from lngym.network.native.state import STATE_FILE
 
 
@@ -38,3 +42,31 @@ def test_folder_that_is_not_polars_is_one_line(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert "not a Polar network folder" in err and err.count("\n") == 1, err
     assert not (tmp_path / "home").exists()
+
+
+def test_registered_home_gets_the_attach_backend_and_clean_refuses_without_lnd(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A registration whose nodes do not answer: the backend is chosen from the file, nothing is deleted."""
+    home = tmp_path / "home"
+    home.mkdir()
+    node = {"id": "x", "address": "127.0.0.1:1", "macaroon": "m", "cert": "c", "pubkey": "02" + "0" * 64}
+    registration = {
+        "backend": "attach", "bitcoin": None, "skipped_channels": [],
+        "nodes": {"alice": {**node, "id": "alice"}, "bob": {**node, "id": "bob", "pubkey": "03" + "0" * 64}},
+        "channels": [{"index": 0, "a": "alice", "b": "bob", "capacity": 100_000, "chan_id": 1,
+                      "initial_a": 50_000, "initial_b": 50_000}],
+        "scenario": {"name": "attached", "nodes": ["alice", "bob"],
+                     "channels": [{"a": "alice", "b": "bob", "capacity": 100_000, "split": 0.5}]},
+    }
+    (home / STATE_FILE).write_text(json.dumps(registration))
+    network = make("native", home=home)
+    assert isinstance(network, AttachNetwork) and network.scenario.nodes == ("alice", "bob")
+    assert main(["--home", str(home), "clean"]) == 1
+    err = capsys.readouterr().err
+    assert "never deletes them" in err and err.count("\n") == 1, err
+    with pytest.raises(NetworkStateError, match="no attached node"):
+        network.start()
+    with pytest.raises(NetworkStateError, match="needs the home"):
+        make("attach")
+    assert (home / STATE_FILE).exists()

@@ -44,7 +44,10 @@ class AttachedNode:
     @property
     def client(self) -> LndClient:
         if self._client is None:
-            self._client = LndClient(self.name, self.address, self.cert, self.macaroon)
+            try:
+                self._client = LndClient(self.name, self.address, self.cert, self.macaroon)
+            except OSError as exc:  # the files moved since `lngym attach` read them
+                raise NodeError(f"{self.name}: cannot read its TLS cert or macaroon: {exc}", self.name) from None
         return self._client
 
     def close_client(self) -> None:
@@ -100,7 +103,9 @@ class AttachNetwork(NativeNetwork):
 
     def __init__(self, scenario: Scenario | str | None = None, home: str | os.PathLike[str] | None = None) -> None:
         """``scenario`` is ignored unless it is a Scenario with the registered channels: the nodes define it."""
-        home_path = Path(home if home is not None else ".").expanduser().resolve()
+        if home is None:
+            raise NetworkStateError("the attach backend needs the home `lngym attach` registered the nodes under")
+        home_path = Path(home).expanduser().resolve()
         registration = read_registration(home_path)
         if registration is None:
             raise NetworkStateError(f"no attached network in {home_path}; register one with `lngym attach NODES.json`")
@@ -136,7 +141,8 @@ class AttachNetwork(NativeNetwork):
         raise _not_ours("down")
 
     def clean(self) -> None:
-        raise _not_ours("clean")
+        raise UnsupportedError(f"clean: lngym did not start the attached nodes and never deletes them; "
+                               f"remove {self.home / STATE_FILE} to forget the registration")
 
     def restart_node(self, name: str) -> None:
         raise _not_ours("restart")
