@@ -22,6 +22,8 @@ from lngym.network.native.state import STATE_FILE
      "node alice: macaroon: no such file"),
     ('{"nodes": [{"id": "alice", "address": "localhost", "cert": "c", "macaroon": "m"}]}',
      "node alice: address 'localhost' is not host:port"),
+    ('{"nodes": [{"id": "bob", "address": "127.0.0.1:1", "ca_cert": "a", "client_cert": "b", "client_key": "c"}]}',
+     "node bob: a CLN node"),
 ])
 def test_bad_nodes_file_is_one_line_and_registers_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, expected: str

@@ -4,7 +4,8 @@ The bitcoin entry is lngym's own, optional, for mining on a regtest chain::
 
     "bitcoin": {"rpchost": "127.0.0.1:18334", "rpcuser": "u", "rpcpass": "p", "cert": "/path/rpc.cert"}
 
-(btcd's JSON-RPC over TLS). Every problem is one line naming the node and the field.
+(btcd's JSON-RPC over TLS). SimLN's ``activity`` list may be there too; attach ignores
+it. Every problem is one line naming the node and the field.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def _node(entry: Any, index: int, base: Path, path: Path) -> NodeEntry:
     if not isinstance(entry, dict):
         raise AttachError(f"{path}: nodes[{index}]: expected an object with {', '.join(NODE_FIELDS)}")
     name = entry.get("id") if isinstance(entry.get("id"), str) and entry.get("id") else f"nodes[{index}]"
+    if "client_cert" in entry or "ca_cert" in entry:
+        raise AttachError(f"node {name}: a CLN node (ca_cert, client_cert); lngym speaks LND's gRPC only")
     for key in NODE_FIELDS:
         if not isinstance(entry.get(key), str) or not entry[key]:
             raise AttachError(f"node {name}: missing field {key!r} (a non-empty string)")

@@ -31,6 +31,7 @@ from lngym.network.native.state import STATE_FILE, ChannelRecord
 from lngym.scenario import Scenario, scenario_from_dict
 
 BACKEND = "attach"
+_PUBKEY = re.compile(r"^0[23][0-9a-f]{64}$")
 _USABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
@@ -111,10 +112,13 @@ def _connect(entry: NodeEntry) -> LndClient:
     except (OSError, ValueError) as exc:
         raise AttachError(f"node {entry.id}: cannot use cert {entry.cert}: {exc}") from None
     try:
-        client.get_info()
+        pubkey = client.get_info().identity_pubkey
     except NodeError as exc:
         client.close()
         raise AttachError(f"node {entry.id}: {_diagnose(str(exc), entry)}") from None
+    if _PUBKEY.match(entry.id) and entry.id != pubkey:  # SimLN: an id that is a pubkey must be the node's
+        client.close()
+        raise AttachError(f"node {entry.id[:16]}…: the node at {entry.address} has pubkey {pubkey}")
     return client
 
 
