@@ -15,6 +15,7 @@ from rich.table import Table
 from lngym.errors import LngymError, NetworkStateError
 from lngym.install import install
 from lngym.network import PROCESS_BACKENDS, ManagedNetwork, make, recorded_backend
+from lngym.network.attach import register as register_attached
 from lngym.network.check import run_check
 from lngym.paths import default_home
 
@@ -52,6 +53,11 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     sub = add("restart", cmd_restart, "restart one lnd node and wait for its channels")
     sub.add_argument("node")
+    sub = add("attach", cmd_attach, "register LND nodes lngym did not start (a SimLN nodes file) under --home")
+    which = sub.add_mutually_exclusive_group(required=True)
+    which.add_argument("nodes_file", metavar="NODES.json", nargs="?",
+                       help='{"nodes": [{"id", "address", "macaroon", "cert"}], "bitcoin": {...}} (see README)')
+    which.add_argument("--polar", metavar="DIR", help="a Polar network folder, e.g. ~/.polar/networks/1")
     add("down", cmd_down, "stop every process of the network (data is kept until clean)")
     add("clean", cmd_clean, "stop the network and delete its home directory")
 
@@ -61,10 +67,10 @@ def network_for(args: argparse.Namespace, scenario: str | None = None) -> Manage
     there (``up --backend`` for a new one; native by default)."""
     home = args.home or default_home()
     recorded, wanted = recorded_backend(home), vars(args).get("backend")
-    if wanted and recorded and wanted != recorded:
+    if wanted and recorded and wanted != recorded and (wanted, recorded) != ("native", "attach"):
         raise NetworkStateError(f"{home} holds a {recorded} network; `lngym --home {home} clean` it first, "
                                 f"or use --backend {recorded}")
-    backend = wanted or recorded or "native"
+    backend = recorded if recorded == "attach" else wanted or recorded or "native"
     options = {"compose": True} if vars(args).get("attach") else {}
     if options and backend != "docker":
         raise LngymError("--attach adopts the containers of compose/docker-compose.yml: use it with --backend docker")
@@ -187,6 +193,19 @@ def cmd_restart(args: argparse.Namespace) -> int:
     with console.status(f"restarting {args.node}…"):
         network.restart_node(args.node)
     console.print(f"{network.scenario.node(args.node)} restarted; its channels are active")
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    home = args.home or default_home()
+    with console.status("reading the nodes…"):
+        registration = register_attached(args.polar or args.nodes_file, home, polar=bool(args.polar))
+    scenario = registration["scenario"]
+    console.print(f"attached {len(scenario['nodes'])} nodes ({', '.join(scenario['nodes'])}) and "
+                  f"{len(scenario['channels'])} channels in {home}"
+                  + ("" if registration["bitcoin"] else "; no bitcoin entry: operations that need blocks refuse"))
+    for skipped in registration["skipped_channels"]:
+        console.print(f"left out channel {skipped}: a scenario has one channel per pair of nodes")
     return 0
 
 

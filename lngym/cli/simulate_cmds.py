@@ -74,7 +74,7 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
 def add_backend_args(parser: argparse.ArgumentParser) -> None:
     """``--backend`` and ``--scenario``: live nodes under home, or the twin built from a scenario."""
     parser.add_argument("--backend", choices=BACKENDS, default=None,
-                        help="native, docker: the network running under home (default: whichever runs there); "
+                        help="native, docker, attach: the network under home (default: whichever runs or is attached there); "
                              "sim: the in-process twin of --scenario, no LND needed")
     parser.add_argument("--scenario", default=None,
                         help="sim backend: scenario name in envs/ or a .toml path (default: seed)")
@@ -82,7 +82,7 @@ def add_backend_args(parser: argparse.ArgumentParser) -> None:
 
 def network_of(args: argparse.Namespace) -> Network:
     """The network a simulate or rebalance run works on, started."""
-    if args.backend != "sim":
+    if args.backend != "sim":  # the nodes under home, of whichever backend runs (or is attached) there
         if args.scenario is not None:
             raise SettingError("--scenario applies to --backend sim; live nodes run the scenario they were started with")
         return running_network(args)

@@ -14,6 +14,7 @@ from lngym.envs import actions, masks, observations, render
 from lngym.envs.config import merge_config
 from lngym.errors import NetworkStateError, SettingError
 from lngym.network import make as make_network
+from lngym.network.attach.registry import attached_scenario, is_attached
 from lngym.network.base import (
     PENDING,
     Network,
@@ -108,6 +109,8 @@ class LightningEnv(gym.Env):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         if isinstance(network, Network) and scenario is None:
             scenario = network.scenario
+        if scenario is None and network is None and is_attached(config.get("home")):
+            scenario = attached_scenario(config["home"])  # an attached network's nodes define it
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.config = merge_config(self.scenario.env, config)
         self.render_mode = render_mode

@@ -21,16 +21,19 @@ from lngym.network.base import (
 from lngym.scenario import Scenario, load_scenario
 
 #: The backends ``make`` builds, by the name envs, the CLI and benchmarks use.
-BACKENDS = ("sim", "native", "docker")
+BACKENDS = ("sim", "native", "docker", "attach")
 #: Backends whose nodes are daemons under a home (processes or containers).
 PROCESS_BACKENDS = ("native", "docker")
 
 
 def recorded_backend(home: str | os.PathLike[str]) -> str | None:
     """The backend of the network under ``home`` (its network.json says; absent means native),
-    or None if no network was ever started there."""
+    or None if no network was ever started or attached there."""
+    from lngym.network.attach.registry import is_attached
     from lngym.network.native.state import NetworkState
 
+    if is_attached(home):
+        return "attach"
     saved = NetworkState.load(Path(home).expanduser().resolve())
     return saved.backend if saved is not None else None
 
@@ -50,11 +53,12 @@ def make(
     the network gets a temporary one of its own, deleted when it stops. The
     in-process twin has no state on disk and takes neither. A network under
     ``home`` keeps its own backend: ``native`` there attaches to (or stops, or
-    cleans) containers if the docker backend started them. Other ``options`` go to the
-    backend's constructor (e.g. ``mission_control`` for ``sim``, ``compose``
-    for ``docker``).
+    cleans) containers if the docker backend started them, and a home that
+    ``lngym attach`` registered always gets the attach backend (its nodes are
+    not lngym's to launch). Other ``options`` go to the backend's constructor
+    (e.g. ``mission_control`` for ``sim``, ``compose`` for ``docker``).
     """
-    if backend in PROCESS_BACKENDS and home is not None:
+    if backend in (*PROCESS_BACKENDS, "attach") and home is not None:
         backend = recorded_backend(home) or backend
     if backend == "sim":
         from lngym.network.sim import Sim
@@ -62,6 +66,10 @@ def make(
         if home is not None or tmpfs:
             raise LngymError("the sim backend keeps no state on disk: home and tmpfs do not apply")
         return Sim(scenario if isinstance(scenario, Scenario) else load_scenario(scenario), **options)
+    if backend == "attach":
+        from lngym.network.attach import AttachNetwork
+
+        return AttachNetwork(scenario if isinstance(scenario, Scenario) else None, home=home)
     if backend == "native":
         from lngym.network.native import NativeNetwork, temporary_home
 

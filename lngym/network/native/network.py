@@ -275,6 +275,13 @@ class NativeNetwork(ManagedNetwork):
             self.cluster.restart_node(name)
         self._swaps.cancel_all()
         self._wallets.restore()
+        return self._pay_back_to_initial()
+
+    #: What a failed soft reset suggests instead.
+    _reset_hint = "reset_balances(hard=True) rebuilds the network (new node identities)"
+
+    def _pay_back_to_initial(self) -> Snapshot:
+        """Pay inside each channel, one hop and no fees, until every split is the initial one."""
         for _round in range(RESET_ROUNDS):
             snapshot = self._snapshot()
             moves = [m for m in (self._correction(c) for c in snapshot.channels) if m is not None]
@@ -284,11 +291,10 @@ class NativeNetwork(ManagedNetwork):
             try:
                 bootstrap.parallel(moves, self._pay_inside)
             except NodeError as exc:
-                raise NetworkStateError(f"reset_balances: {exc}; reset_balances(hard=True) rebuilds "
-                                        "the network (new node identities)") from None
+                raise NetworkStateError(f"reset_balances: {exc}; {self._reset_hint}") from None
         raise NetworkStateError(
             f"reset_balances: channels did not return to their initial split after {RESET_ROUNDS} rounds; "
-            "reset_balances(hard=True) rebuilds the network (new node identities)"
+            f"{self._reset_hint}"
         )
 
     def _correction(self, channel: ChannelState) -> tuple[str, str, int, int] | None:
