@@ -146,6 +146,8 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def open_dashboard(page: Any, url: str) -> None:
     page.goto(url)
     page.wait_for_function("() => window.lngym && window.lngym.hellos >= 1", timeout=PAGE_WAIT_MS)
+    # The channel list is drawn from the hello after the graph; a test reads both.
+    page.wait_for_function("() => document.querySelectorAll('#channels .name').length > 0", timeout=PAGE_WAIT_MS)
 
 
 def wait_for_balances(page: Any, update: dict[str, Any]) -> None:
