@@ -13,7 +13,13 @@ import sys
 from typing import NoReturn, Sequence
 
 from lngym import __version__
-from lngym.cli import bridge_cmds, network_cmds, report_cmds, scenario_cmds, simulate_cmds
+from lngym.cli import (
+    bridge_cmds,
+    network_cmds,
+    report_cmds,
+    scenario_cmds,
+    simulate_cmds,
+)
 from lngym.errors import LngymError
 
 #: Exit code of a usage error (as argparse uses), distinct from a failed command's 1.

@@ -30,6 +30,8 @@ WHERE_TO_GET = ("get channels_ln.csv, edges_ln.csv and nodes_ln.csv from the CLo
 
 def snapshot_folder(path: Path) -> Path:
     """The snapshot folder of ``path``: the folder itself or the folder of one of its CSVs."""
+    if not path.exists():
+        raise ScenarioError(f"{path}: LN snapshot not found; {WHERE_TO_GET}")
     folder = path if path.is_dir() else path.parent
     for name in (CHANNELS_FILE, EDGES_FILE):
         if not (folder / name).is_file():

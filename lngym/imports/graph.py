@@ -4,7 +4,8 @@ Every importer (SimLN, lncli describegraph, CLoTH) reads its file into a
 ``ForeignGraph`` and this module does the rest the same way for all: names,
 parallel channels merged (a scenario holds one channel per pair; LND's
 non-strict forwarding uses any of them anyway), an optional neighbourhood cut,
-and per-direction policies folded into what a scenario can say — one policy per
+each channel opened by the end that holds more, each channel opened by the end that holds more, channels below LND's minimum size
+left out, and per-direction policies folded into what a scenario can say — one policy per
 node (its most common outgoing one) on top of the most common overall, so the
 result runs unchanged on the native backend too.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from lngym.errors import ScenarioError
 from lngym.imports.names import node_names
+from lngym.network.limits import MIN_CHANNEL_SAT
 
 #: A's share of each channel when the source gives capacity only (a setting of every import).
 DEFAULT_SPLIT = 0.5
@@ -126,14 +128,25 @@ def scenario_table(graph: ForeignGraph, name: str, split: float = DEFAULT_SPLIT)
         for end, policy in ((channel.node1, channel.policy1), (channel.node2, channel.policy2)):
             if policy is not None:
                 outgoing.setdefault(end, Counter())[policy] += channel.capacity_sat
+    # Channels LND could not open (below its minimum size) are left out, and counted.
+    small = sum(1 for cap, _ in merged.values() if cap < MIN_CHANNEL_SAT)
+    # The end holding more is made ``a``, the opener: it funded the channel, and only
+    # it can pay the commitment fee and anchors an opener keeps back.
+    merged = {
+        ((a, b) if held >= cap - held else (b, a)): [cap, max(held, cap - held)]
+        for (a, b), (cap, held) in merged.items() if cap >= MIN_CHANNEL_SAT
+    }
     if not merged:
-        raise ScenarioError(f"{graph.source}: expected at least one channel between two nodes, got none")
+        raise ScenarioError(
+            f"{graph.source}: expected at least one channel of {MIN_CHANNEL_SAT:,} sat or more between two "
+            "nodes, got none")
     joined = {key for pair in merged for key in pair}
     order = [key for key in graph.nodes if key in joined]
     names = node_names((key, graph.nodes[key]) for key in order)
     table: dict[str, Any] = {
         "name": name,
-        "description": f"imported from {graph.format} file {graph.source}",
+        "description": f"imported from {graph.format} file {graph.source}"
+        + (f"; {small} channels below LND's {MIN_CHANNEL_SAT:,} sat minimum left out" if small else ""),
         "nodes": [names[key] for key in order],
         "channels": [
             {"a": names[a], "b": names[b], "capacity": int(cap), "split": round(held / cap, 6) if cap else split}
