@@ -231,8 +231,9 @@ def scenario_from_dict(
     raw_channels = data.get("channels")
     if not isinstance(raw_channels, list) or not raw_channels:
         raise fail("channels", "a non-empty list of [[channels]] tables", raw_channels)
+    node_set = set(nodes)  # once, not per channel: an imported graph has ~6k nodes and ~30k channels
     channels = tuple(
-        _channel_from_dict(raw, f"channels[{i}]", set(nodes), fail)
+        _channel_from_dict(raw, f"channels[{i}]", node_set, fail)
         for i, raw in enumerate(raw_channels)
     )
     seen: set[frozenset[str]] = set()  # a set, not list.index: imported graphs have ~30k channels
