@@ -166,8 +166,8 @@ def resolve_path(name_or_path: str | os.PathLike[str] | None) -> Path:
     """Find a scenario file from a path or a bare name such as ``seed``."""
     raw = str(name_or_path) if name_or_path is not None else DEFAULT_SCENARIO
     candidate = Path(raw)
-    if candidate.suffix == ".toml" or candidate.parent != Path("."):
-        if not candidate.is_file():
+    if candidate.suffix or candidate.parent != Path(".") or candidate.is_dir():
+        if not candidate.exists():
             raise ScenarioError(f"{candidate}: scenario file not found")
         return candidate.resolve()
     envs_dir = Path(os.environ.get("LNGYM_ENVS", DEFAULT_ENVS_DIR))
@@ -181,8 +181,20 @@ def resolve_path(name_or_path: str | os.PathLike[str] | None) -> Path:
 
 
 def load_scenario(name_or_path: str | os.PathLike[str] | None = None) -> Scenario:
-    """Read and validate a scenario file; every problem names the file and field."""
+    """Read and validate a scenario file; every problem names the file and field.
+
+    A file of another tool (SimLN sim.json, lncli describegraph JSON, a CLoTH
+    snapshot) is recognised by its content and imported (``lngym.imports``).
+    """
     path = resolve_path(name_or_path)
+    from lngym.imports import (  # imports build on this module
+        detect_format,
+        import_scenario,
+    )
+
+    fmt = detect_format(path)
+    if fmt != "toml":
+        return scenario_from_dict(import_scenario(path, fmt), source=str(path), path=path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -219,14 +231,17 @@ def scenario_from_dict(
     raw_channels = data.get("channels")
     if not isinstance(raw_channels, list) or not raw_channels:
         raise fail("channels", "a non-empty list of [[channels]] tables", raw_channels)
+    node_set = set(nodes)  # once, not per channel: an imported graph has ~6k nodes and ~30k channels
     channels = tuple(
-        _channel_from_dict(raw, f"channels[{i}]", set(nodes), fail)
+        _channel_from_dict(raw, f"channels[{i}]", node_set, fail)
         for i, raw in enumerate(raw_channels)
     )
-    pairs = [frozenset((c.a, c.b)) for c in channels]
-    for i, pair in enumerate(pairs):
-        if pairs.index(pair) != i:
+    seen: set[frozenset[str]] = set()  # a set, not list.index: imported graphs have ~30k channels
+    for i, channel in enumerate(channels):
+        pair = frozenset((channel.a, channel.b))
+        if pair in seen:
             raise fail(f"channels[{i}]", "at most one channel per pair of nodes", sorted(pair))
+        seen.add(pair)
 
     for section in ("traffic", "env"):
         if not isinstance(data.get(section, {}), dict):

@@ -1,4 +1,4 @@
-"""Loader for the public Lightning graph snapshot in ``shared/data/ln-snapshot/``.
+"""Loader for the public Lightning graph snapshot (CLoTH's CSVs) as a twin with its own balances.
 
 The CSVs come from the CLoTH simulator. Their README says sat, but capacities,
 balances and fees are in msat (the 95th percentile capacity is exactly
@@ -16,32 +16,27 @@ from pathlib import Path
 
 import numpy as np
 
+from lngym.imports.cloth import CHANNELS_FILE, EDGES_FILE, snapshot_folder
 from lngym.network.base import DirectedPolicy
 from lngym.network.sim.constants import MSAT
 from lngym.network.sim.network import Sim
 from lngym.scenario import ChannelSpec, Scenario
 
-#: Where the snapshot is read from unless LNGYM_LN_SNAPSHOT says otherwise (never copied).
-DEFAULT_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ln-snapshot"
-
-
-def snapshot_dir() -> Path:
-    """The snapshot's directory: $LNGYM_LN_SNAPSHOT, else ../shared/data/ln-snapshot."""
-    return Path(os.environ.get("LNGYM_LN_SNAPSHOT", DEFAULT_DIR))
-
 
 def _read(path: Path) -> np.ndarray:
     """An all-integer CSV with a header line, as an int64 matrix."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: LN snapshot file not found (set LNGYM_LN_SNAPSHOT)")
     return np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
 
 
-def load_ln_snapshot(directory: str | os.PathLike[str] | None = None, traffic: dict | None = None) -> Sim:
-    """A ``Sim`` of the real graph with its balances and policies (node ``n17`` is id 17)."""
-    root = Path(directory) if directory is not None else snapshot_dir()
-    channels = _read(root / "channels_ln.csv")
-    edge_rows = _read(root / "edges_ln.csv").tolist()
+def load_ln_snapshot(directory: str | os.PathLike[str], traffic: dict | None = None) -> Sim:
+    """A ``Sim`` of the real graph with its balances and policies (node ``n17`` is id 17).
+
+    ``directory`` is the snapshot's folder (or one of its CSVs): the data is not
+    part of lngym, and a missing file says where to get one.
+    """
+    root = snapshot_folder(Path(directory))
+    channels = _read(root / CHANNELS_FILE)
+    edge_rows = _read(root / EDGES_FILE).tolist()
     merged: dict[tuple[int, int], list[int]] = {}  # (a, b) -> [cap, bal_a, bal_b, best_a, best_b, best_cap]
     for _, e1, e2, n1, n2, cap in channels.tolist():
         if n1 == n2:
