@@ -13,7 +13,7 @@ import sys
 from typing import NoReturn, Sequence
 
 from lngym import __version__
-from lngym.cli import bridge_cmds, network_cmds, report_cmds, simulate_cmds
+from lngym.cli import bridge_cmds, network_cmds, report_cmds, simulate_cmds, train_cmds
 from lngym.errors import LngymError
 
 #: Exit code of a usage error (as argparse uses), distinct from a failed command's 1.
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lngym {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=OneLineParser)
-    for module in (network_cmds, simulate_cmds, bridge_cmds, report_cmds):
+    for module in (network_cmds, simulate_cmds, bridge_cmds, report_cmds, train_cmds):
         module.register(commands, parent)
     return parser
 
