@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -105,3 +107,9 @@ def test_each_algo_trains_and_its_model_acts(tmp_path: Path, algo: str, action_t
     assert env.action_space.contains(np.asarray(action, dtype=env.action_space.dtype) if action_type == "continuous"
                                      else action)
     env.close()
+
+
+def test_importing_lngym_training_loads_neither_torch_nor_sb3() -> None:
+    code = "import sys, lngym.training; print(sorted({'torch', 'stable_baselines3', 'sb3_contrib'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
