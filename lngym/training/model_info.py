@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,6 @@ class ModelInfo:
     lngym_version: str = __version__
     #: The model this one continued from (``--finetune-live``), if any.
     finetuned_from: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def scenario_fingerprint(scenario: Scenario) -> str:

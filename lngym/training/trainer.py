@@ -9,6 +9,7 @@ stays cheap for code that only reads a model's record.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from pathlib import Path
@@ -76,11 +77,16 @@ def vec_env(env_id: str, scenario: str, settings: dict[str, Any], maskable: bool
     return make_vec_env(factory, n_envs=envs, seed=seed, vec_env_cls=SubprocVecEnv if envs > 1 else DummyVecEnv)
 
 
-def callbacks(algo: str, eval_env: Any, out: Path, eval_every: int, eval_episodes: int, envs: int) -> list[Any]:
-    """Checkpoints, and an evaluation that keeps the best model (none when ``eval_every`` is 0)."""
+def callbacks(
+    algo: str, eval_env: Any, out: Path, eval_every: int, eval_episodes: int, envs: int, timesteps: int
+) -> list[Any]:
+    """Checkpoints (at each evaluation, else every tenth of the run), and an evaluation that keeps the best model.
+
+    Frequencies count calls, each of which steps all ``envs`` at once, hence the division.
+    """
     from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
 
-    every = max(eval_every // envs, 1)
+    every = max((eval_every or timesteps // 10) // envs, 1)
     result: list[Any] = [CheckpointCallback(every, str(out / "checkpoints"), name_prefix="model")]
     if eval_env is not None:
         if algo == "maskable-ppo":
@@ -92,6 +98,17 @@ def callbacks(algo: str, eval_env: Any, out: Path, eval_every: int, eval_episode
         result.append(Eval(eval_env, best_model_save_path=str(out), log_path=str(out), eval_freq=every,
                            n_eval_episodes=eval_episodes, deterministic=True, verbose=0))
     return result
+
+
+def saved_at(path: Path, steps: list[Any], final: int) -> int:
+    """The training step at which ``path`` was saved: a checkpoint's from its name, the best model's from its evaluation."""
+    if path.parent.name == "checkpoints":
+        return int(path.stem.split("_")[-2])  # model_<steps>_steps
+    if path.name == "best_model.zip":
+        evaluation = steps[-1]
+        means = [float(sum(results)) / len(results) for results in evaluation.evaluations_results]
+        return int(evaluation.evaluations_timesteps[means.index(max(means))])  # the first best, as EvalCallback keeps
+    return final
 
 
 def train(
@@ -153,7 +170,8 @@ def train(
         model = cls.load(finetune_live, env=env, device="cpu",
                          tensorboard_log=str(tensorboard) if tensorboard else None)
     try:
-        model.learn(total_timesteps=timesteps, callback=callbacks(algo, eval_env, out, eval_every, eval_episodes, envs),
+        steps = callbacks(algo, eval_env, out, eval_every, eval_episodes, envs, timesteps)
+        model.learn(total_timesteps=timesteps, callback=steps,
                     progress_bar=progress, reset_num_timesteps=base is None)
         final = out / "model.zip"
         model.save(final)
@@ -170,5 +188,5 @@ def train(
     saved = [path for path in [final, best, *sorted((out / "checkpoints").glob("*.zip"))]
              if path.is_file() and path.stat().st_mtime >= started]
     for path in saved:
-        write_model_info(path, info)
+        write_model_info(path, dataclasses.replace(info, timesteps=saved_at(path, steps, info.timesteps)))
     return best if best in saved else final
