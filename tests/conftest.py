@@ -21,9 +21,10 @@ pytest_plugins = ["pytester", "live_harness"]
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Refuse the run when selected ``train`` tests could only fail at their SB3 import."""
     train = [item.nodeid for item in items if item.get_closest_marker("train") is not None]
-    if train and importlib.util.find_spec("stable_baselines3") is None:
+    missing = [name for name in ("stable_baselines3", "sb3_contrib") if importlib.util.find_spec(name) is None]
+    if train and missing:
         raise pytest.UsageError(
-            f"{len(train)} selected test(s) need the train extra (stable-baselines3), which is not "
+            f"{len(train)} selected test(s) need the train extra ({missing[0]}), which is not "
             f"installed, e.g. {train[0]}: install it with pip install -e '.[train]', or deselect "
             'them with -m "not train"'
         )

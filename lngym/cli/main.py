@@ -23,6 +23,7 @@ from lngym.cli import (
     report_cmds,
     scenario_cmds,
     simulate_cmds,
+    train_cmds,
 )
 from lngym.errors import LngymError
 
@@ -58,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lngym {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=OneLineParser)
-    for module in (network_cmds, simulate_cmds, evaluate_cmds, bridge_cmds, report_cmds, scenario_cmds):
+    for module in (network_cmds, simulate_cmds, train_cmds, evaluate_cmds, bridge_cmds, report_cmds, scenario_cmds):
         module.register(commands, parent)
     return parser
 
