@@ -65,6 +65,10 @@ class NativeSwapDesk:
         assert self.cluster.scenario.swap is not None  # Network checked it before calling
         return self.cluster.scenario.swap
 
+    def held_hashes(self) -> set[bytes]:
+        """Payment hashes of the Loop Out HTLCs the server holds until their on-chain leg confirms."""
+        return {hashlib.sha256(p.preimage).digest() for p in self.pending if p.preimage}
+
     def height(self) -> int:
         assert self.cluster.btcd is not None
         return self.cluster.btcd.height()
