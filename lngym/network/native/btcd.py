@@ -18,6 +18,8 @@ from lngym.wait import wait_until
 
 #: Seconds btcd gets to answer RPC after it starts.
 START_TIMEOUT = 30.0
+#: Websocket clients btcd accepts (its default is 25): room for ~4 per lnd of a large native network.
+RPC_MAX_WEBSOCKETS = 1_000
 
 
 @dataclass
@@ -64,6 +66,9 @@ class Btcd:
             f"--rpckey={c.data_dir / 'rpc.key'}",
             "--nolisten",
             "--txindex",
+            # Every lnd keeps about four websockets to btcd (chain notifier, wallet, mempool
+            # watch, ...): btcd's default cap of 25 turns the seventh node away, in a loop.
+            f"--rpcmaxwebsockets={RPC_MAX_WEBSOCKETS}",
             "--debuglevel=info",
             f"--configfile={c.data_dir / 'btcd.conf'}",
         ]
