@@ -3,12 +3,19 @@ and the swap server's two legs with the off-chain one held until the other confi
 
 Loop Out: the node's off-chain payment of amount + server fee to the server is
 held in every hop (as LND holds an HTLC for a hold invoice) while the server's
-on-chain payment confirms; then the node's wallet gets the amount less the
-miner fee and the HTLCs settle. If the server cannot fund it, nothing moves.
+on-chain payment of the amount less the miner fee confirms; then the HTLCs
+settle. If the server cannot fund it, nothing moves.
 Loop In: the node's on-chain payment of amount + miner fee confirms; then the
 server pays the node amount − server fee off-chain; if that payment cannot be
 routed the server refunds on-chain (another miner fee). The amounts follow the
 scenario's ``[swap]`` table; the same rules run live (``native``).
+
+Wallets are confirmed balances, as LND reports them: coins sent to a wallet
+count from the block after they were sent (so a Loop Out's coins count after one
+block, before the swap ends), coins sent from it at once. An on-chain send
+costs its sender ``send_fee_sat`` (the scenario's miner fee unless calibrated
+from LND's own fee, see ``calibrate``); the Loop Out's receiver gets the amount
+less the scenario's miner fee whatever the server's send cost.
 """
 
 from __future__ import annotations
@@ -48,7 +55,24 @@ class SwapDesk:
             self._initial_wallets[scenario.swap.server] += scenario.swap.reserve_sat
         self.wallets = dict(self._initial_wallets)
         self.pending: list[_Pending] = []
+        #: Coins sent on-chain and not yet confirmed: (height they count from, node, sat).
+        self.arriving: list[tuple[int, str, int]] = []
+        #: The miner fee of one on-chain send by a node or the server (None: the scenario's).
+        self.send_fee_sat: int | None = None
         self._ids = itertools.count(1)
+
+    def calibrate(self, wallets: dict[str, int], height: int, send_fee_sat: int | None) -> None:
+        """Start from a live network's confirmed wallets and height, and charge each
+        on-chain send ``send_fee_sat`` (LND's fee at its rate) instead of the scenario's figure."""
+        self._initial_wallets = {node: wallets.get(node, 0) for node in self.scenario.nodes}
+        self.wallets = dict(self._initial_wallets)
+        self.height = height
+        self.send_fee_sat = send_fee_sat
+
+    @property
+    def send_fee(self) -> int:
+        """What one on-chain send costs its sender."""
+        return self.service.miner_fee_sat if self.send_fee_sat is None else self.send_fee_sat
 
     @property
     def service(self) -> SwapService:
@@ -58,7 +82,10 @@ class SwapDesk:
     def start(self, kind: str, node: str, amount_sat: int, channel: int | None) -> SwapResult:
         """Start a checked swap: pending, or failed at once with nothing changed."""
         service = self.service
-        server_fee, miner_fee = service.server_fee_sat(amount_sat), service.miner_fee_sat
+        server_fee = service.server_fee_sat(amount_sat)
+        # Loop Out: the scenario's miner fee comes off what the node receives. Loop In: the
+        # node pays its own send's fee.
+        miner_fee = service.miner_fee_sat if kind == SWAP_OUT else self.send_fee
         base = SwapResult(
             sender=node if kind == SWAP_OUT else service.server,
             receiver=service.server if kind == SWAP_OUT else node,
@@ -69,12 +96,17 @@ class SwapDesk:
         if kind == SWAP_OUT:
             return self._start_out(base)
         self.wallets[node] -= amount_sat + miner_fee
+        self._send(service.server, amount_sat)
         self.pending.append(_Pending(base, self.height + service.confirmations, [], []))
         return base
 
     def mine(self, blocks: int) -> list[SwapResult]:
         """Advance the chain and finish every swap whose on-chain leg has confirmed."""
         self.height += blocks
+        for counts_from, node, amount in self.arriving:
+            if counts_from <= self.height:
+                self.wallets[node] += amount
+        self.arriving = [a for a in self.arriving if a[0] > self.height]
         due = [p for p in self.pending if p.due_height <= self.height]
         self.pending = [p for p in self.pending if p.due_height > self.height]
         return [self._finish_out(p) if p.result.kind == SWAP_OUT else self._finish_in(p) for p in due]
@@ -85,6 +117,7 @@ class SwapDesk:
             if pending.held_path:
                 self.engine.cancel_held(pending.held_path, pending.held_amounts)
         self.pending = []
+        self.arriving = []
         self.wallets = dict(self._initial_wallets)
 
     def fork(self, engine: PaymentEngine) -> "SwapDesk":
@@ -92,6 +125,7 @@ class SwapDesk:
         twin = copy.copy(self)
         twin.engine = engine
         twin.wallets = dict(self.wallets)
+        twin.arriving = list(self.arriving)
         twin.pending = [_Pending(p.result, p.due_height, list(p.held_path), list(p.held_amounts))
                         for p in self.pending]
         twin._ids = copy.copy(self._ids)
@@ -112,7 +146,9 @@ class SwapDesk:
         outcome = self._pay(base.node, service.server, owed, pinned, hold=True)
         if not outcome.success:
             return self._failed(base, outcome.reason, outcome.last_failure, outcome)
-        self.wallets[service.server] -= base.amount_sat  # the on-chain HTLC is broadcast
+        # The server's on-chain payment is broadcast: it confirms in the next block.
+        self.wallets[service.server] -= base.amount_sat - base.miner_fee_sat + self.send_fee
+        self._send(base.node, base.amount_sat - base.miner_fee_sat)
         started = replace(base, route=self.graph.route_names(outcome.path), attempts=outcome.attempts,
                           fee_msat=outcome.fee_msat)
         amounts = self.engine.hop_amounts(outcome.path, owed)
@@ -121,7 +157,6 @@ class SwapDesk:
 
     def _finish_out(self, pending: _Pending) -> SwapResult:
         result = pending.result
-        self.wallets[result.node] += result.amount_sat - result.miner_fee_sat
         self.engine.settle_held(pending.held_path, pending.held_amounts)
         total = result.fee_msat + (result.server_fee_sat + result.miner_fee_sat) * K.MSAT
         return replace(result, success=True, status=SUCCEEDED, fee_msat=total, finished_height=self.height)
@@ -134,15 +169,20 @@ class SwapDesk:
         ended = replace(result, route=self.graph.route_names(outcome.path), attempts=outcome.attempts,
                         finished_height=self.height)
         if outcome.success:
-            self.wallets[service.server] += result.amount_sat
             return replace(ended, success=True, status=SUCCEEDED,
                            fee_msat=(result.server_fee_sat + result.miner_fee_sat) * K.MSAT)
-        # The server could not pay: it refunds on-chain, which costs the node a second miner fee.
-        self.wallets[result.node] += result.amount_sat - result.miner_fee_sat
-        detail = f"refunded on-chain; {outcome.last_failure}".rstrip("; ")
+        # The server could not pay: it refunds on-chain, less the scenario's miner fee.
+        refund = result.amount_sat - service.miner_fee_sat
+        self.wallets[service.server] -= refund + self.send_fee
+        self._send(result.node, refund)
+        detail = f"refunded {refund:,} sat on-chain; {outcome.last_failure}".rstrip("; ")
+        miner_fee = result.miner_fee_sat + service.miner_fee_sat
         return replace(ended, status=FAILED, failure_reason=outcome.reason, failure_detail=detail,
-                       fee_msat=2 * result.miner_fee_sat * K.MSAT, miner_fee_sat=2 * result.miner_fee_sat,
-                       server_fee_sat=0)
+                       fee_msat=miner_fee * K.MSAT, miner_fee_sat=miner_fee, server_fee_sat=0)
+
+    def _send(self, node: str, amount_sat: int) -> None:
+        """Coins on their way to ``node``'s wallet: they count from the next block."""
+        self.arriving.append((self.height + 1, node, amount_sat))
 
     def _pay(self, sender: str, receiver: str, amount_msat: int, pinned: tuple[int, int] | None,
              hold: bool) -> Outcome:
