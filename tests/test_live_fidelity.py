@@ -70,7 +70,7 @@ def test_swaps_end_alike_with_the_same_fees_and_wallets_on_the_calibrated_twin()
     try:
         client = live.cluster.node("alice").client
         send_fee = int(client.estimate_fee(live.cluster.node("loop").client.new_address(), 100_000).fee_sat)
-        twin = Sim.from_network(live, send_fee_sat=send_fee)
+        twin = Sim.from_network(live, send_fee_sat={"alice": send_fee})
         assert twin.wallet_balances() == live.wallet_balances() and twin.height() == live.height()
         policy = Scripted([SwapSuggestion("alice", "swap_out", 200_000, 0),
                            SwapSuggestion("alice", "swap_in", 300_000, 2)])

@@ -16,11 +16,12 @@ from lngym.scenario import load_scenario
 SCENARIO = load_scenario(Path(__file__).parent / "scenarios" / "swaps3.toml")
 
 
-def twin(send_fee_sat: int | None = None) -> Sim:
+def twin(send_fee_sat: int | None = None, change_send_fee_sat: int | None = None) -> Sim:
     sim = Sim(SCENARIO)
     sim.start()
     if send_fee_sat is not None:
-        sim.swaps.calibrate(sim.wallet_balances(), 200, send_fee_sat)
+        sim.swaps.calibrate(sim.wallet_balances(), 200, dict.fromkeys(SCENARIO.nodes, send_fee_sat),
+                            change_send_fee_sat)
     return sim
 
 
@@ -72,3 +73,14 @@ def test_a_loop_in_that_cannot_be_paid_is_refunded_a_block_after_it_ends() -> No
     sim.mine(1)
     assert sim.wallet_balances()["alice"] == wallets["alice"] - 900_000 - 284 + refund
     assert sim.wallet_balances()["loop"] == wallets["loop"] + 900_000 - refund - 284
+
+
+def test_a_nodes_later_sends_spend_its_change_and_cost_the_change_fee() -> None:
+    sim = twin(send_fee_sat=304, change_send_fee_sat=283)
+    wallets = sim.wallet_balances()
+    assert sim.swap_in("alice", 100_000, channel=2).miner_fee_sat == 304
+    sim.mine(3)
+    assert sim.swap_in("alice", 100_000, channel=2).miner_fee_sat == 283
+    assert sim.wallet_balances()["alice"] == wallets["alice"] - 200_000 - 304 - 283
+    sim.reset_balances()  # a reset restores the wallets as they were, first send included
+    assert sim.swap_in("alice", 100_000, channel=2).miner_fee_sat == 304

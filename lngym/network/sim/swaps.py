@@ -13,15 +13,19 @@ scenario's ``[swap]`` table; the same rules run live (``native``).
 Wallets are confirmed balances, as LND reports them: coins sent to a wallet
 count from the block after they were sent (so a Loop Out's coins count after one
 block, before the swap ends), coins sent from it at once. An on-chain send
-costs its sender ``send_fee_sat`` (the scenario's miner fee unless calibrated
-from LND's own fee, see ``calibrate``); the Loop Out's receiver gets the amount
-less the scenario's miner fee whatever the server's send cost.
+costs its sender its ``send_fee_sat`` (the scenario's miner fee unless calibrated
+from LND's own fee, see ``calibrate``), and every later send of the same node
+``change_send_fee_sat``: LND spends its largest coin, after a first send the
+change it kept, a lighter input than a coin lngym funded. The Loop Out's
+receiver gets the amount less the scenario's miner fee whatever the server's
+send cost.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from lngym.network import failures, limits
@@ -57,22 +61,41 @@ class SwapDesk:
         self.pending: list[_Pending] = []
         #: Coins sent on-chain and not yet confirmed: (height they count from, node, sat).
         self.arriving: list[tuple[int, str, int]] = []
-        #: The miner fee of one on-chain send by a node or the server (None: the scenario's).
-        self.send_fee_sat: int | None = None
+        #: The miner fee of each node's (and the server's) first on-chain send, and of every
+        #: later one (missing, None: the scenario's miner fee).
+        self.send_fee_sat: dict[str, int] = {}
+        self.change_send_fee_sat: int | None = None
+        self._have_sent: set[str] = set()
         self._ids = itertools.count(1)
 
-    def calibrate(self, wallets: dict[str, int], height: int, send_fee_sat: int | None) -> None:
-        """Start from a live network's confirmed wallets and height, and charge each
-        on-chain send ``send_fee_sat`` (LND's fee at its rate) instead of the scenario's figure."""
+    def calibrate(
+        self, wallets: Mapping[str, int], height: int, send_fee_sat: Mapping[str, int],
+        change_send_fee_sat: int | None = None,
+    ) -> None:
+        """Start from a live network's confirmed wallets and height, and charge on-chain sends
+        what LND does there: per node ``send_fee_sat`` for its first, ``change_send_fee_sat``
+        for each later one."""
         self._initial_wallets = {node: wallets.get(node, 0) for node in self.scenario.nodes}
         self.wallets = dict(self._initial_wallets)
         self.height = height
-        self.send_fee_sat = send_fee_sat
+        self.send_fee_sat = dict(send_fee_sat)
+        self.change_send_fee_sat = change_send_fee_sat
 
-    @property
-    def send_fee(self) -> int:
-        """What one on-chain send costs its sender."""
-        return self.service.miner_fee_sat if self.send_fee_sat is None else self.send_fee_sat
+    def send_fee(self, node: str) -> int:
+        """What ``node``'s next on-chain send costs it."""
+        fee = self.send_fee_sat.get(node)
+        if node in self._have_sent and self.change_send_fee_sat is not None:
+            fee = self.change_send_fee_sat
+        return self.service.miner_fee_sat if fee is None else fee
+
+    def _pay_on_chain(self, sender: str, receiver: str, amount_sat: int) -> int:
+        """``sender`` sends ``amount_sat`` to ``receiver``: it leaves at once with the fee, arrives
+        a block later. Returns the fee."""
+        fee = self.send_fee(sender)
+        self._have_sent.add(sender)
+        self.wallets[sender] -= amount_sat + fee
+        self.arriving.append((self.height + 1, receiver, amount_sat))
+        return fee
 
     @property
     def service(self) -> SwapService:
@@ -85,7 +108,7 @@ class SwapDesk:
         server_fee = service.server_fee_sat(amount_sat)
         # Loop Out: the scenario's miner fee comes off what the node receives. Loop In: the
         # node pays its own send's fee.
-        miner_fee = service.miner_fee_sat if kind == SWAP_OUT else self.send_fee
+        miner_fee = service.miner_fee_sat if kind == SWAP_OUT else self.send_fee(node)
         base = SwapResult(
             sender=node if kind == SWAP_OUT else service.server,
             receiver=service.server if kind == SWAP_OUT else node,
@@ -95,8 +118,7 @@ class SwapDesk:
         )
         if kind == SWAP_OUT:
             return self._start_out(base)
-        self.wallets[node] -= amount_sat + miner_fee
-        self._send(service.server, amount_sat)
+        self._pay_on_chain(node, service.server, amount_sat)
         self.pending.append(_Pending(base, self.height + service.confirmations, [], []))
         return base
 
@@ -118,6 +140,7 @@ class SwapDesk:
                 self.engine.cancel_held(pending.held_path, pending.held_amounts)
         self.pending = []
         self.arriving = []
+        self._have_sent = set()
         self.wallets = dict(self._initial_wallets)
 
     def fork(self, engine: PaymentEngine) -> "SwapDesk":
@@ -126,6 +149,7 @@ class SwapDesk:
         twin.engine = engine
         twin.wallets = dict(self.wallets)
         twin.arriving = list(self.arriving)
+        twin._have_sent = set(self._have_sent)
         twin.pending = [_Pending(p.result, p.due_height, list(p.held_path), list(p.held_amounts))
                         for p in self.pending]
         twin._ids = copy.copy(self._ids)
@@ -147,8 +171,7 @@ class SwapDesk:
         if not outcome.success:
             return self._failed(base, outcome.reason, outcome.last_failure, outcome)
         # The server's on-chain payment is broadcast: it confirms in the next block.
-        self.wallets[service.server] -= base.amount_sat - base.miner_fee_sat + self.send_fee
-        self._send(base.node, base.amount_sat - base.miner_fee_sat)
+        self._pay_on_chain(service.server, base.node, base.amount_sat - base.miner_fee_sat)
         started = replace(base, route=self.graph.route_names(outcome.path), attempts=outcome.attempts,
                           fee_msat=outcome.fee_msat)
         amounts = self.engine.hop_amounts(outcome.path, owed)
@@ -173,16 +196,11 @@ class SwapDesk:
                            fee_msat=(result.server_fee_sat + result.miner_fee_sat) * K.MSAT)
         # The server could not pay: it refunds on-chain, less the scenario's miner fee.
         refund = result.amount_sat - service.miner_fee_sat
-        self.wallets[service.server] -= refund + self.send_fee
-        self._send(result.node, refund)
+        self._pay_on_chain(service.server, result.node, refund)
         detail = f"refunded {refund:,} sat on-chain; {outcome.last_failure}".rstrip("; ")
         miner_fee = result.miner_fee_sat + service.miner_fee_sat
         return replace(ended, status=FAILED, failure_reason=outcome.reason, failure_detail=detail,
                        fee_msat=miner_fee * K.MSAT, miner_fee_sat=miner_fee, server_fee_sat=0)
-
-    def _send(self, node: str, amount_sat: int) -> None:
-        """Coins on their way to ``node``'s wallet: they count from the next block."""
-        self.arriving.append((self.height + 1, node, amount_sat))
 
     def _pay(self, sender: str, receiver: str, amount_msat: int, pinned: tuple[int, int] | None,
              hold: bool) -> Outcome:
