@@ -25,7 +25,7 @@ replayed as the env plays it: rounds of ``payments_per_step`` payments (its
 side) and followed by ``blocks_per_step`` blocks mined on both, so swaps end
 after their confirmations. The twin starts from the live wallets and height;
 a node's first on-chain send costs what LND's ``EstimateFee`` says, each later
-one that less the lighter input of LND's taproot change. Printed besides: agreement of swap starts and ends, the swaps' fees on
+one what a send from LND's taproot change weighs at that rate. Printed besides: agreement of swap starts and ends, the swaps' fees on
 each side, and the final confirmed wallets (live − twin per node).
 """
 
@@ -142,8 +142,7 @@ def send_fees_sat(live: ManagedNetwork) -> tuple[dict[str, int], int]:
             estimate = live.cluster.node(node).client.estimate_fee(address, CALIBRATION_SEND_SAT)
             first[node] = int(estimate.fee_sat)
             per_kw = max(per_kw, int(estimate.sat_per_vbyte) * 250)  # sat per 1,000 weight units
-    change = max(first.values()) - K.CHANGE_INPUT_SAVING_WU * per_kw // 1000
-    return first, change
+    return first, K.CHANGE_SEND_WEIGHT * per_kw // 1000
 
 
 def report_swaps(summary: Summary, comparisons: list[Comparison], replay: Replay) -> None:

@@ -30,11 +30,11 @@ HTLC_WEIGHT = 172
 ANCHOR_SAT = 330
 
 # -- on-chain sends (a swap's legs; lnwallet, input/size.go) -------------------------
-#: Weight a send saves when its input is LND's own change, a taproot output (key-spend
-#: witness 66 wu, input.TaprootKeyPathWitnessSize), rather than a coin lngym funded to a
-#: P2WPKH address (witness 109 wu, input.P2WKHWitnessSize). Measured on merchants' Loop
-#: Ins at 500 sat/kw: 304 sat from the funded coin, then 283 from change (21 = 43 × 0.5).
-CHANGE_INPUT_SAVING_WU = 43
+#: Weight LND charges for a send that spends its own change: one taproot key-spend
+#: input, a P2WPKH output and a taproot change output. Measured on merchants' Loop
+#: Ins at 500 sat/kw: 283 sat each once the first send had left change (the first,
+#: from the P2WPKH coin lngym funded, cost 304 = its EstimateFee).
+CHANGE_SEND_WEIGHT = 566
 
 # -- channel constraints ---------------------------------------------------------------
 #: The reserve each side keeps (1 % of capacity, at least the dust limit) is LND's
