@@ -133,15 +133,15 @@ def swap_replay(live: ManagedNetwork, args: argparse.Namespace) -> None:
 
 def send_fees_sat(live: ManagedNetwork) -> tuple[dict[str, int], int]:
     """What LND's wallet of each node with coins would pay now for a swap-sized send to the
-    server (its EstimateFee), and what one from the taproot change a send leaves costs."""
-    assert isinstance(live, NativeNetwork) and live.scenario.swap is not None
+    server (its EstimateFee), and what one from the taproot change a send leaves costs
+    (its weight at the rate lnd takes from btcd's estimatefee for its default 6 blocks)."""
+    assert isinstance(live, NativeNetwork) and live.scenario.swap is not None and live.cluster.btcd is not None
     address = live.cluster.node(live.scenario.swap.server).client.new_address()
-    first, per_kw = {}, 0
-    for node, funds in live.wallet_balances().items():
-        if funds > 2 * CALIBRATION_SEND_SAT:
-            estimate = live.cluster.node(node).client.estimate_fee(address, CALIBRATION_SEND_SAT)
-            first[node] = int(estimate.fee_sat)
-            per_kw = max(per_kw, int(estimate.sat_per_vbyte) * 250)  # sat per 1,000 weight units
+    first = {
+        node: int(live.cluster.node(node).client.estimate_fee(address, CALIBRATION_SEND_SAT).fee_sat)
+        for node, funds in live.wallet_balances().items() if funds > 2 * CALIBRATION_SEND_SAT
+    }
+    per_kw = int(float(live.cluster.btcd.rpc("estimatefee", 6)) * 100_000_000 / 4)  # BTC/kvB → sat/kw
     return first, K.CHANGE_SEND_WEIGHT * per_kw // 1000
 
 
