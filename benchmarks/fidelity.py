@@ -75,6 +75,10 @@ def main() -> None:
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="lngym-fidelity-"))
     live = make("native", args.scenario, home=home, tmpfs=True)
+    if live.scenario.swap is not None and args.live_twice:
+        shutil.rmtree(home, ignore_errors=True)
+        parser.error("--live-twice replays payments and rebalances after a reset; a swap scenario's "
+                     "wallets and chain do not reset, so its trace cannot be replayed that way")
     try:
         started = time.monotonic()
         live.up()
