@@ -1,14 +1,21 @@
 """The twin against real LND: built from the live seed network, it starts identical and
-agrees on the outcome of a short seeded trace."""
+agrees on the outcome of a short seeded trace; with a swap server, on swaps too."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
+from lngym.fidelity import SWAP_END, Replay, summarise
+from lngym.network import make
+from lngym.network.base import PaymentRequest
 from lngym.network.native import NativeNetwork
 from lngym.network.sim import Sim
-from lngym.fidelity import Replay, summarise
-from lngym.policies import BaselineRebalancer
+from lngym.policies import BaselineRebalancer, Executor
+from lngym.policies.decisions import Decision, PolicyState, SwapSuggestion
 from lngym.traffic import Workload
 
 pytestmark = pytest.mark.live
@@ -40,3 +47,46 @@ def test_short_trace_agrees_on_at_least_90_percent_of_outcomes(network: NativeNe
     disagreements = [(c.step, c.live.failure_reason, c.twin.failure_reason) for c in comparisons if not c.agree]
     assert summary.payment_agreement >= 0.9, disagreements
     assert summary.live_success > 0.5, "a trace where most payments fail would show little"
+
+
+class Scripted:
+    """A policy that makes the given decisions in its first round and none after."""
+
+    name = "scripted"
+
+    def __init__(self, decisions: list[Decision]) -> None:
+        self.decisions = decisions
+
+    def decide(self, state: PolicyState) -> list[Decision]:
+        decisions, self.decisions = self.decisions, []
+        return decisions
+
+
+def test_swaps_end_alike_with_the_same_fees_and_wallets_on_the_calibrated_twin() -> None:
+    home = Path(tempfile.mkdtemp(prefix="lngym-test-fidelity-swaps-"))
+    live = make("native", Path(__file__).parent / "scenarios" / "swaps3.toml", home=home, tmpfs=True)
+    assert isinstance(live, NativeNetwork)
+    live.up()
+    try:
+        client = live.cluster.node("alice").client
+        send_fee = int(client.estimate_fee(live.cluster.node("loop").client.new_address(), 100_000).fee_sat)
+        twin = Sim.from_network(live, send_fee_sat={"alice": send_fee})
+        assert twin.wallet_balances() == live.wallet_balances() and twin.height() == live.height()
+        policy = Scripted([SwapSuggestion("alice", "swap_out", 200_000, 0),
+                           SwapSuggestion("alice", "swap_in", 300_000, 2)])
+        rounds = [[PaymentRequest("alice", "bob", 5_000), PaymentRequest("bob", "alice", 7_000)]] * 4
+        replay = Replay(live, twin)
+        comparisons = replay.run_rounds(rounds, policy, (Executor(live), Executor(twin)), blocks_per_round=1)
+        summary = summarise(comparisons, live.snapshot(), twin.snapshot(), replay.wallets)
+        assert summary.swap_starts == 2 and summary.swap_ends == 2
+        assert summary.step_agreement == 1.0, [(c.step, c.live, c.twin) for c in comparisons if not c.agree]
+        ends = [c for c in comparisons if c.step.kind == SWAP_END]
+        assert all(c.live.status == "succeeded" for c in ends)
+        assert summary.swap_fees is not None
+        assert summary.swap_fees["server"][0] == summary.swap_fees["server"][1]
+        assert summary.swap_fees["miner"][0] == summary.swap_fees["miner"][1]  # the Loop In's: LND's own fee
+        assert max(summary.final_drift_pct) < 0.01
+        assert summary.final_wallet_diff is not None and summary.final_wallet_diff["alice"] == 0
+    finally:
+        live.clean()
+        shutil.rmtree(home, ignore_errors=True)

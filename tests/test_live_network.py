@@ -131,6 +131,21 @@ def test_two_networks_run_side_by_side_and_down_and_clean_leave_nothing(
     assert not fresh_home.exists() and not data_dir.exists()
 
 
+def test_a_network_of_eight_nodes_comes_up_and_pays_across(fresh_home: Path) -> None:
+    """envs/relay.toml: eight lnd, each with several websockets to btcd (more than its default cap of 25)."""
+    network = NativeNetwork("relay", home=fresh_home, tmpfs=True)
+    network.up()
+    try:
+        assert all(info.synced and info.alive for info in network.nodes())
+        assert all(c.active for c in network.snapshot().channels)
+        assert network.pay("alice", "dave", 5_000).success
+        height = network.height()
+        network.mine(1)
+        assert all(node.client.get_info().block_height == height + 1 for node in network.cluster.lnd.values())
+    finally:
+        network.clean()
+
+
 def test_check_without_a_network_says_so(tmp_path: Path) -> None:
     result = lngym("check", home=tmp_path / "nothing-here")
     assert result.returncode == 1

@@ -56,6 +56,9 @@ def test_swap_out_moves_channel_funds_on_chain_after_confirmations(swaps: Native
     started = swaps.swap_out("alice", 200_000, channel=0)
     assert started.status == PENDING and started.route == ("alice", "bob", "loop")
     assert swaps.pending_swaps() == [started]
+    # The held HTLC is on both ends of alice-bob and bob-loop, and they agree on it: a
+    # snapshot need not wait for it to settle (it will not before the confirmations).
+    assert swaps._snapshots._agreed() is not None
     assert swaps.mine(2) == []  # two of three confirmations
     ended = swaps.mine(1)
     assert [r.swap_id for r in ended] == [started.swap_id]

@@ -66,8 +66,8 @@ class NativeNetwork(ManagedNetwork):
         super().__init__(self.cluster.scenario)
         self.home: Path = self.cluster.home
         self._started = False
-        self._snapshots = SnapshotReader(self.cluster)
         self._swaps = NativeSwapDesk(self.cluster)
+        self._snapshots = SnapshotReader(self.cluster, self._swaps.held_hashes)
         self._wallets = WalletKeeper(self.cluster, self._swaps)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -248,6 +248,8 @@ class NativeNetwork(ManagedNetwork):
 
     def _return_neighbours(self, node: str, outgoing: ChannelRecord) -> list[str]:
         """Neighbours the payment can come back from, most inbound liquidity first."""
+        if not any(r.index != outgoing.index and node in (r.a, r.b) for r in self.cluster.channel_records):
+            return []  # a node with one channel has no way back, whatever the balances
         snapshot = self._snapshot()  # fresh: the order must not depend on when the caller last looked
         options = []
         for state in snapshot.channels:

@@ -4,10 +4,15 @@ A payment is reported settled before the last commitment update is exchanged,
 so right after a batch one end can still show the old split; waiting (briefly)
 for both ends to agree gives observations that do not depend on that race. A
 channel with an end down is reported inactive, with the balances last seen.
+
+An HTLC that a swap holds on purpose (a Loop Out's, until its on-chain leg
+confirms) stays pending for blocks: both ends list it, and it does not stop
+them agreeing. Any other pending HTLC is a payment still under way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from lngym.errors import NodeError
@@ -23,8 +28,10 @@ SETTLE_TIMEOUT = 3.0
 class SnapshotReader:
     """Reads agreed snapshots of a cluster's channels and remembers the last one."""
 
-    def __init__(self, cluster: NativeCluster) -> None:
+    def __init__(self, cluster: NativeCluster, held: Callable[[], Collection[bytes]] = frozenset) -> None:
+        """``held``: the payment hashes whose HTLCs are held on purpose right now."""
         self.cluster = cluster
+        self.held = held
         self.last: Snapshot | None = None
 
     def read(self) -> Snapshot:
@@ -54,14 +61,16 @@ class SnapshotReader:
             except NodeError:
                 views[name] = None
         states, agreed = [], True
+        held = set(self.held())
         for record in self.cluster.channel_records:
-            state, same = self._channel_state(record, views[record.a], views[record.b])
+            state, same = self._channel_state(record, views[record.a], views[record.b], held)
             states.append(state)
             agreed = agreed and same
         return Snapshot(tuple(states)), agreed
 
     def _channel_state(
-        self, record: ChannelRecord, seen_a: dict[int, Any] | None, seen_b: dict[int, Any] | None
+        self, record: ChannelRecord, seen_a: dict[int, Any] | None, seen_b: dict[int, Any] | None,
+        held: set[bytes],
     ) -> tuple[ChannelState, bool]:
         """The channel from a's view (b's if a is down) and whether both views agree."""
         from_a = (seen_a or {}).get(record.chan_id)
@@ -72,7 +81,8 @@ class SnapshotReader:
             active = from_a.active and from_b is not None
             if from_b is not None:
                 agreed = (from_b.remote_balance, from_b.local_balance) == (balance_a, balance_b) and (
-                    from_a.unsettled_balance == 0 and from_b.unsettled_balance == 0
+                    _only_held(from_a, held) and _only_held(from_b, held)
+                    and _htlcs(from_a) == _htlcs(from_b)
                 )
         elif from_b is not None:
             balance_a, balance_b, active = from_b.remote_balance, from_b.local_balance, False
@@ -90,3 +100,14 @@ class SnapshotReader:
             last = self.last.channels[record.index]
             return last.balance_a_sat, last.balance_b_sat
         return record.initial_a, record.initial_b
+
+
+def _htlcs(channel: Any) -> set[tuple[bytes, int]]:
+    """A channel's pending HTLCs as (payment hash, amount)."""
+    return {(h.hash_lock, h.amount) for h in channel.pending_htlcs}
+
+
+def _only_held(channel: Any, held: set[bytes]) -> bool:
+    """Whether every HTLC pending on the channel is one held on purpose (and they are all it has in flight)."""
+    htlcs = channel.pending_htlcs
+    return all(h.hash_lock in held for h in htlcs) and channel.unsettled_balance == sum(h.amount for h in htlcs)

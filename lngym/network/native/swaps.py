@@ -32,7 +32,7 @@ from lngym.network.base import FAILED, SUCCEEDED, SWAP_OUT, PaymentRequest, Swap
 from lngym.network.native.cluster import NativeCluster
 from lngym.network.native.payments import result_from_payment
 from lngym.scenario import SwapService
-from lngym.wait import wait_until
+from lngym.wait import WaitTimeout, wait_until
 
 #: Seconds a swap's off-chain leg may take to reach the server (route search and HTLC).
 ACCEPT_TIMEOUT_S = 60.0
@@ -40,6 +40,8 @@ ACCEPT_TIMEOUT_S = 60.0
 FINISH_TIMEOUT_S = 60
 #: Seconds for every node to see newly mined blocks.
 SYNC_TIMEOUT_S = 60.0
+#: Seconds between two looks at the nodes' heights (and at a swap's invoice) while waiting.
+SYNC_POLL_S = 0.01
 
 
 @dataclass
@@ -65,6 +67,10 @@ class NativeSwapDesk:
         assert self.cluster.scenario.swap is not None  # Network checked it before calling
         return self.cluster.scenario.swap
 
+    def held_hashes(self) -> set[bytes]:
+        """Payment hashes of the Loop Out HTLCs the server holds until their on-chain leg confirms."""
+        return {hashlib.sha256(p.preimage).digest() for p in self.pending if p.preimage}
+
     def height(self) -> int:
         assert self.cluster.btcd is not None
         return self.cluster.btcd.height()
@@ -78,10 +84,23 @@ class NativeSwapDesk:
         assert self.cluster.btcd is not None
         self.cluster.btcd.generate(blocks)
         height = self.cluster.btcd.height()
-        for node in self.cluster.lnd.values():
-            if node.process.is_running():
-                wait_until(lambda node=node: node.client.get_info().block_height >= height, SYNC_TIMEOUT_S,
-                           f"{node.name} to see block {height}", node.process.check_alive)
+        behind = [node for node in self.cluster.lnd.values() if node.process.is_running()]
+
+        def everyone_synced() -> bool:
+            behind[:] = [node for node in behind if node.client.get_info().block_height < height]
+            return not behind
+
+        def alive() -> None:
+            for node in behind:
+                node.process.check_alive()
+
+        # All the nodes still behind, polled together every SYNC_POLL_S (one node after
+        # another, 50 ms apart, could add up to 50 ms per node to every mined block).
+        try:
+            wait_until(everyone_synced, SYNC_TIMEOUT_S, f"every node to see block {height}", alive,
+                       interval=SYNC_POLL_S)
+        except WaitTimeout as exc:
+            raise WaitTimeout(f"{exc} (still behind: {', '.join(node.name for node in behind)})") from None
         ended: list[SwapResult] = []
         waiting: list[_Pending] = []
         for pending in self.pending:
@@ -138,7 +157,7 @@ class NativeSwapDesk:
             fields["outgoing_chan_ids"] = [self.cluster.channel_records[base.channel].chan_id]
         stream = payer.start_payment(**fields)
         wait_until(lambda: _held_or_over(server, payment_hash, stream.state), ACCEPT_TIMEOUT_S,
-                   f"the {base.kind} payment of {base.node} to reach the server")
+                   f"the {base.kind} payment of {base.node} to reach the server", interval=SYNC_POLL_S)
         if stream.state == "FAILED":
             server.cancel_invoice(payment_hash)
             failed = result_from_payment(stream.latest, _request(base), 0.0, self.cluster.name_of, base.kind)

@@ -29,6 +29,15 @@ HTLC_WEIGHT = 172
 #: of a 500,000/500,000 channel holds 500,000 − 562 − 660 = 498,778 sat).
 ANCHOR_SAT = 330
 
+# -- on-chain sends (a swap's legs; lnwallet, input/size.go) -------------------------
+#: Weight LND charges for a send that spends its own change: one taproot key-spend
+#: input (164 wu + a 67 wu witness with its sighash byte), a P2WPKH output (124 wu),
+#: a taproot change output (172 wu), 42 wu of framing. At the 498 sat/kw btcd's
+#: estimatefee gave, 569 × 498 / 1000 = 283 sat: what merchants' Loop Ins paid once a
+#: first send had left change (the first, from a P2WPKH coin lngym funded, 611 wu,
+#: cost 304 = its EstimateFee).
+CHANGE_SEND_WEIGHT = 569
+
 # -- channel constraints ---------------------------------------------------------------
 #: The reserve each side keeps (1 % of capacity, at least the dust limit) is LND's
 #: fixed rule, shared with the native backend: ``lngym.network.limits``.

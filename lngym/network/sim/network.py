@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -79,18 +79,27 @@ class Sim(Network):
 
     @classmethod
     def from_network(
-        cls, network: Network, policies: PolicyMap | None = None, mission_control: bool = True
+        cls, network: Network, policies: PolicyMap | None = None, mission_control: bool = True,
+        send_fee_sat: Mapping[str, int] | None = None, change_send_fee_sat: int | None = None,
     ) -> Sim:
-        """A twin of a running network: its snapshot and the policies it reports.
+        """A twin of a running network: its snapshot and the policies it reports, and with a
+        swap server its confirmed wallets and chain height too.
 
         The twin routes with LND's mission control by default, since matching the
         live network's choices is what it is for (``benchmarks/fidelity.py``).
+        ``send_fee_sat`` is what each node's first on-chain send costs there (LND's
+        fee at its rate; a node not in it, or None: the scenario's ``miner_fee_sat``),
+        ``change_send_fee_sat`` each later one (see ``SwapDesk``).
         """
         if policies is None:
             policies = network.policies()
-        return cls.from_snapshot(
+        twin = cls.from_snapshot(
             network.scenario, network.snapshot(), policies=policies, mission_control=mission_control
         )
+        if network.scenario.swap is not None:
+            twin.swaps.calibrate(network.wallet_balances(), network.height(), send_fee_sat or {},
+                                 change_send_fee_sat)
+        return twin
 
     # -- Network interface ----------------------------------------------------------------
     def start(self) -> None:

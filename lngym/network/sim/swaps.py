@@ -3,18 +3,29 @@ and the swap server's two legs with the off-chain one held until the other confi
 
 Loop Out: the node's off-chain payment of amount + server fee to the server is
 held in every hop (as LND holds an HTLC for a hold invoice) while the server's
-on-chain payment confirms; then the node's wallet gets the amount less the
-miner fee and the HTLCs settle. If the server cannot fund it, nothing moves.
+on-chain payment of the amount less the miner fee confirms; then the HTLCs
+settle. If the server cannot fund it, nothing moves.
 Loop In: the node's on-chain payment of amount + miner fee confirms; then the
 server pays the node amount − server fee off-chain; if that payment cannot be
 routed the server refunds on-chain (another miner fee). The amounts follow the
 scenario's ``[swap]`` table; the same rules run live (``native``).
+
+Wallets are confirmed balances, as LND reports them: coins sent to a wallet
+count from the block after they were sent (so a Loop Out's coins count after one
+block, before the swap ends), coins sent from it at once. An on-chain send
+costs its sender its ``send_fee_sat`` (the scenario's miner fee unless calibrated
+from LND's own fee, see ``calibrate``), and every later send of the same node
+``change_send_fee_sat``: LND spends its largest coin, after a first send the
+change it kept, a lighter input than a coin lngym funded. The Loop Out's
+receiver gets the amount less the scenario's miner fee whatever the server's
+send cost.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from lngym.network import failures, limits
@@ -48,7 +59,43 @@ class SwapDesk:
             self._initial_wallets[scenario.swap.server] += scenario.swap.reserve_sat
         self.wallets = dict(self._initial_wallets)
         self.pending: list[_Pending] = []
+        #: Coins sent on-chain and not yet confirmed: (height they count from, node, sat).
+        self.arriving: list[tuple[int, str, int]] = []
+        #: The miner fee of each node's (and the server's) first on-chain send, and of every
+        #: later one (missing, None: the scenario's miner fee).
+        self.send_fee_sat: dict[str, int] = {}
+        self.change_send_fee_sat: int | None = None
+        self._have_sent: set[str] = set()
         self._ids = itertools.count(1)
+
+    def calibrate(
+        self, wallets: Mapping[str, int], height: int, send_fee_sat: Mapping[str, int],
+        change_send_fee_sat: int | None = None,
+    ) -> None:
+        """Start from a live network's confirmed wallets and height, and charge on-chain sends
+        what LND does there: per node ``send_fee_sat`` for its first, ``change_send_fee_sat``
+        for each later one."""
+        self._initial_wallets = {node: wallets.get(node, 0) for node in self.scenario.nodes}
+        self.wallets = dict(self._initial_wallets)
+        self.height = height
+        self.send_fee_sat = dict(send_fee_sat)
+        self.change_send_fee_sat = change_send_fee_sat
+
+    def send_fee(self, node: str) -> int:
+        """What ``node``'s next on-chain send costs it."""
+        fee = self.send_fee_sat.get(node)
+        if node in self._have_sent and self.change_send_fee_sat is not None:
+            fee = self.change_send_fee_sat
+        return self.service.miner_fee_sat if fee is None else fee
+
+    def _pay_on_chain(self, sender: str, receiver: str, amount_sat: int) -> int:
+        """``sender`` sends ``amount_sat`` to ``receiver``: it leaves at once with the fee, arrives
+        a block later. Returns the fee."""
+        fee = self.send_fee(sender)
+        self._have_sent.add(sender)
+        self.wallets[sender] -= amount_sat + fee
+        self.arriving.append((self.height + 1, receiver, amount_sat))
+        return fee
 
     @property
     def service(self) -> SwapService:
@@ -58,7 +105,10 @@ class SwapDesk:
     def start(self, kind: str, node: str, amount_sat: int, channel: int | None) -> SwapResult:
         """Start a checked swap: pending, or failed at once with nothing changed."""
         service = self.service
-        server_fee, miner_fee = service.server_fee_sat(amount_sat), service.miner_fee_sat
+        server_fee = service.server_fee_sat(amount_sat)
+        # Loop Out: the scenario's miner fee comes off what the node receives. Loop In: the
+        # node pays its own send's fee.
+        miner_fee = service.miner_fee_sat if kind == SWAP_OUT else self.send_fee(node)
         base = SwapResult(
             sender=node if kind == SWAP_OUT else service.server,
             receiver=service.server if kind == SWAP_OUT else node,
@@ -68,13 +118,17 @@ class SwapDesk:
         )
         if kind == SWAP_OUT:
             return self._start_out(base)
-        self.wallets[node] -= amount_sat + miner_fee
+        self._pay_on_chain(node, service.server, amount_sat)
         self.pending.append(_Pending(base, self.height + service.confirmations, [], []))
         return base
 
     def mine(self, blocks: int) -> list[SwapResult]:
         """Advance the chain and finish every swap whose on-chain leg has confirmed."""
         self.height += blocks
+        for counts_from, node, amount in self.arriving:
+            if counts_from <= self.height:
+                self.wallets[node] += amount
+        self.arriving = [a for a in self.arriving if a[0] > self.height]
         due = [p for p in self.pending if p.due_height <= self.height]
         self.pending = [p for p in self.pending if p.due_height > self.height]
         return [self._finish_out(p) if p.result.kind == SWAP_OUT else self._finish_in(p) for p in due]
@@ -85,6 +139,8 @@ class SwapDesk:
             if pending.held_path:
                 self.engine.cancel_held(pending.held_path, pending.held_amounts)
         self.pending = []
+        self.arriving = []
+        self._have_sent = set()
         self.wallets = dict(self._initial_wallets)
 
     def fork(self, engine: PaymentEngine) -> "SwapDesk":
@@ -92,6 +148,8 @@ class SwapDesk:
         twin = copy.copy(self)
         twin.engine = engine
         twin.wallets = dict(self.wallets)
+        twin.arriving = list(self.arriving)
+        twin._have_sent = set(self._have_sent)
         twin.pending = [_Pending(p.result, p.due_height, list(p.held_path), list(p.held_amounts))
                         for p in self.pending]
         twin._ids = copy.copy(self._ids)
@@ -112,7 +170,8 @@ class SwapDesk:
         outcome = self._pay(base.node, service.server, owed, pinned, hold=True)
         if not outcome.success:
             return self._failed(base, outcome.reason, outcome.last_failure, outcome)
-        self.wallets[service.server] -= base.amount_sat  # the on-chain HTLC is broadcast
+        # The server's on-chain payment is broadcast: it confirms in the next block.
+        self._pay_on_chain(service.server, base.node, base.amount_sat - base.miner_fee_sat)
         started = replace(base, route=self.graph.route_names(outcome.path), attempts=outcome.attempts,
                           fee_msat=outcome.fee_msat)
         amounts = self.engine.hop_amounts(outcome.path, owed)
@@ -121,7 +180,6 @@ class SwapDesk:
 
     def _finish_out(self, pending: _Pending) -> SwapResult:
         result = pending.result
-        self.wallets[result.node] += result.amount_sat - result.miner_fee_sat
         self.engine.settle_held(pending.held_path, pending.held_amounts)
         total = result.fee_msat + (result.server_fee_sat + result.miner_fee_sat) * K.MSAT
         return replace(result, success=True, status=SUCCEEDED, fee_msat=total, finished_height=self.height)
@@ -134,15 +192,15 @@ class SwapDesk:
         ended = replace(result, route=self.graph.route_names(outcome.path), attempts=outcome.attempts,
                         finished_height=self.height)
         if outcome.success:
-            self.wallets[service.server] += result.amount_sat
             return replace(ended, success=True, status=SUCCEEDED,
                            fee_msat=(result.server_fee_sat + result.miner_fee_sat) * K.MSAT)
-        # The server could not pay: it refunds on-chain, which costs the node a second miner fee.
-        self.wallets[result.node] += result.amount_sat - result.miner_fee_sat
-        detail = f"refunded on-chain; {outcome.last_failure}".rstrip("; ")
+        # The server could not pay: it refunds on-chain, less the scenario's miner fee.
+        refund = result.amount_sat - service.miner_fee_sat
+        self._pay_on_chain(service.server, result.node, refund)
+        detail = f"refunded {refund:,} sat on-chain; {outcome.last_failure}".rstrip("; ")
+        miner_fee = result.miner_fee_sat + service.miner_fee_sat
         return replace(ended, status=FAILED, failure_reason=outcome.reason, failure_detail=detail,
-                       fee_msat=2 * result.miner_fee_sat * K.MSAT, miner_fee_sat=2 * result.miner_fee_sat,
-                       server_fee_sat=0)
+                       fee_msat=miner_fee * K.MSAT, miner_fee_sat=miner_fee, server_fee_sat=0)
 
     def _pay(self, sender: str, receiver: str, amount_msat: int, pinned: tuple[int, int] | None,
              hold: bool) -> Outcome:
