@@ -18,6 +18,7 @@ from typing import NoReturn
 from lngym import __version__
 from lngym.cli import (
     bridge_cmds,
+    demo_cmds,
     evaluate_cmds,
     network_cmds,
     report_cmds,
@@ -59,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lngym {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=OneLineParser)
-    for module in (network_cmds, simulate_cmds, train_cmds, evaluate_cmds, bridge_cmds, report_cmds, scenario_cmds):
+    for module in (network_cmds, simulate_cmds, train_cmds, evaluate_cmds, demo_cmds, bridge_cmds, report_cmds,
+                   scenario_cmds):
         module.register(commands, parent)
     return parser
 
