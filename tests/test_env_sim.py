@@ -186,3 +186,25 @@ def test_testnet_id_builds_the_same_env_without_starting_anything():
     assert env.observation_space == gym.make("LightningSim-v0").observation_space
     assert env.action_space == gym.make("LightningSim-v0").action_space
     env.close()
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_step_sends_its_payments_with_the_configured_concurrency(concurrency: int) -> None:
+    env = gym.make("LightningSim-v0", payments_per_step=5, payment_concurrency=concurrency).unwrapped
+    env.reset(seed=0)
+    asked = []
+    pay_many = env.network.pay_many
+
+    def spy(requests, concurrency=8, **kwargs):
+        asked.append(concurrency)
+        return pay_many(requests, concurrency=concurrency, **kwargs)
+
+    env.network.pay_many = spy
+    env.step(0)
+    assert asked == [concurrency]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_payment_concurrency_must_be_a_whole_number_of_one_or_more(bad) -> None:
+    with pytest.raises(ScenarioError, match="payment_concurrency"):
+        gym.make("LightningSim-v0", payment_concurrency=bad)

@@ -29,6 +29,7 @@ def default_config() -> dict[str, Any]:
         "swap_fractions": list(DEFAULT_SWAP_FRACTIONS),  # with a [swap] server: shares a swap moves
         "swap_max_fraction": 0.5,    # continuous: |v| = 1 swaps this share of the channel's capacity
         "blocks_per_step": 1,        # with a [swap] server: blocks mined after each step's payments
+        "payment_concurrency": 1,    # live: a step's payments in flight at once (the twin runs them one by one)
         "observation_type": "balances",  # balances | dict | chain
         "success_decay": 0.9,        # dict obs: per-step decay of pair success counts
         "rebalance_max_fee_ppm": 1_000,
@@ -56,7 +57,7 @@ def merge_config(scenario_env: Mapping[str, Any], overrides: Mapping[str, Any]) 
     for key, allowed in CHOICES.items():
         if config[key] not in allowed:
             raise ScenarioError(f"env setting {key}: expected one of {', '.join(allowed)}, got {config[key]!r}")
-    for key in ("payments_per_step", "max_episode_steps", "blocks_per_step"):
+    for key in ("payments_per_step", "max_episode_steps", "blocks_per_step", "payment_concurrency"):
         value = config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ScenarioError(f"env setting {key}: expected a whole number of 1 or more, got {value!r}")

@@ -178,7 +178,10 @@ class LightningEnv(gym.Env):
         executed = self._executor.execute(decisions)
         requests = self._workload.next(self.config["payments_per_step"])
         # Rows are written as each payment ends, so a crash mid-step loses none that finished.
-        results = self.network.pay_many(requests, on_result=self._record)
+        # One by one unless asked otherwise: payments in flight together hold each other's
+        # liquidity on LND, which the twin does not model (benchmarks/RESULTS.md, relay live vs twin).
+        results = self.network.pay_many(requests, concurrency=self.config["payment_concurrency"],
+                                        on_result=self._record)
         ended = [r for r in executed.results if isinstance(r, SwapResult) and r.status != PENDING]
         if self.scenario.swap is not None:
             mined = self.network.mine(self.config["blocks_per_step"])
