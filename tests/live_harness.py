@@ -64,6 +64,8 @@ _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 _HARNESS = pytest.StashKey["LiveHarness"]()
 _SEED_KEEP = pytest.StashKey[list[str]]()
 _SECTION = "lngym: network homes kept for inspection"
+#: Homes of the session's seed networks: never a test's own, whichever test starts them.
+_SEED_HOMES: set[Path] = set()
 
 
 def new_home(prefix: str) -> Path:
@@ -168,7 +170,8 @@ def _watching_launches(harness: LiveHarness) -> Iterator[None]:
     original_up, original_clean = NativeNetwork.up, NativeNetwork.clean
 
     def up(network: NativeNetwork) -> None:
-        harness.watch(network, owned=True)
+        if network.home not in _SEED_HOMES:  # the shared network may start inside the first test using it
+            harness.watch(network, owned=True)
         original_up(network)
 
     def clean(network: NativeNetwork) -> None:
@@ -211,6 +214,7 @@ def seed_network(request: pytest.FixtureRequest, live_backend: str) -> Iterator[
     """
     network = make(live_backend, "seed", home=new_home(f"seed-{live_backend}"))
     assert isinstance(network, NativeNetwork)  # both process backends are NativeNetworks with their runtime
+    _SEED_HOMES.add(network.home)
     network.up()
     watched = WatchedNetwork(network, owned=True)
     yield network
@@ -242,6 +246,11 @@ def fresh_home(harness: LiveHarness) -> Path:
 @pytest.fixture(scope="session")
 def live_backend(request: pytest.FixtureRequest) -> str:
     """The backend the seed network of this test runs on (parametrised by ``pytest_generate_tests``)."""
+    if not hasattr(request, "param"):
+        # Unparametrised, it would be another session instance: pytest would tear the shared
+        # seed network down and start a new one, under the tests that hold the old one.
+        pytest.fail(f"{request.node.nodeid} asks for the seed network at run time: take `network` as an "
+                    "argument, or mark the test `usefixtures('live_backend')`", pytrace=False)
     return str(request.param)
 
 

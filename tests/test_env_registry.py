@@ -36,6 +36,10 @@ def live(env_id: str) -> bool:
     return gym.spec(env_id).kwargs.get("backend") == "native"
 
 
+# The live ids fetch the seed network at run time (request.getfixturevalue): this puts them
+# on the session's native seed network rather than a second one (tests/live_harness.py).
+pytestmark = pytest.mark.usefixtures("live_backend")
+
 IDS = [pytest.param(env_id, marks=[pytest.mark.live] if live(env_id) else []) for env_id in ENV_IDS]
 
 
