@@ -107,6 +107,24 @@ def test_fork_leaves_the_twin_it_came_from_untouched() -> None:
     assert (sim.snapshot().channels, sim.wallet_balances(), sim.pending_swaps(), sim.height()) == before
 
 
+def memory(sim: Sim) -> dict[int, dict[int, dict[int, dict[str, float]]]]:
+    """What each sender's mission control holds, as plain values."""
+    return {source: {frm: {to: vars(pair).copy() for to, pair in pairs.items()} for frm, pairs in mc.results.items()}
+            for source, mc in sim.engine.finder.missions.items()}
+
+
+def test_a_fork_with_mission_control_learns_apart_from_the_twin_it_came_from() -> None:
+    sim = Sim(MERCHANTS, mission_control=True)
+    assert sim.pay("eve", "carol", 400_000).success  # empties most of hub -> carol
+    assert not sim.pay("alice", "carol", 300_000).success  # fails at hub: alice's mission control learns it
+    learned = memory(sim)
+    assert learned
+    fork = sim.fork()
+    assert memory(fork) == learned
+    assert fork.pay("carol", "alice", 300_000).success
+    assert memory(fork) != learned and memory(sim) == learned
+
+
 def test_simulate_runs_a_swapping_policy_and_mines_a_block_per_policy_round() -> None:
     from lngym.simulation import Simulation, SimulationConfig
 

@@ -208,3 +208,16 @@ def test_a_step_sends_its_payments_with_the_configured_concurrency(concurrency: 
 def test_payment_concurrency_must_be_a_whole_number_of_one_or_more(bad) -> None:
     with pytest.raises(ScenarioError, match="payment_concurrency"):
         gym.make("LightningSim-v0", payment_concurrency=bad)
+
+
+@pytest.mark.parametrize("mission_control", [True, False])
+def test_the_twin_routes_with_mission_control_unless_told_not_to(mission_control: bool) -> None:
+    env = gym.make("LightningSim-v0", mission_control=mission_control).unwrapped
+    env.reset(seed=0)
+    assert (env.network.engine.finder is not None) is mission_control
+    assert gym.make("LightningSim-v0").unwrapped.config["mission_control"] is True
+
+
+def test_mission_control_must_be_true_or_false() -> None:
+    with pytest.raises(ScenarioError, match="mission_control: expected true or false"):
+        gym.make("LightningSim-v0", mission_control="yes")

@@ -19,6 +19,7 @@ def default_config() -> dict[str, Any]:
     return {
         "backend": "sim",            # sim | native | docker
         "home": None,                # native, docker: attach to / launch under this home
+        "mission_control": True,     # sim: route as LND does, avoiding what failed before (as live LND does)
         "payments_per_step": 10,
         "max_episode_steps": 100,    # truncation
         "fee_weight": 1.0,           # reward penalty per unit of fee/volume
@@ -54,6 +55,8 @@ def merge_config(scenario_env: Mapping[str, Any], overrides: Mapping[str, Any]) 
         if unknown:
             raise ScenarioError(f"{source}: unknown setting {unknown[0]!r}; known: {', '.join(sorted(config))}")
         config.update(values)
+    if not isinstance(config["mission_control"], bool):
+        raise ScenarioError(f"env setting mission_control: expected true or false, got {config['mission_control']!r}")
     for key, allowed in CHOICES.items():
         if config[key] not in allowed:
             raise ScenarioError(f"env setting {key}: expected one of {', '.join(allowed)}, got {config[key]!r}")

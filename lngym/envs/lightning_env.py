@@ -289,6 +289,10 @@ class LightningEnv(gym.Env):
         running there; without, it launches its own in a temporary home that
         ``close()`` deletes.
         """
+        if self.config["backend"] == "sim":
+            # Without mission control the twin forgets every failure and finds recovered
+            # routes at once; LND keeps avoiding them, which cost relay 10 points of success live.
+            return make_network("sim", scenario, mission_control=self.config["mission_control"])
         return make_network(self.config["backend"], scenario, home=self.config["home"])
 
     def _reset_network(self, network: Network) -> bool:

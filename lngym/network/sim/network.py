@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from lngym.errors import UnsupportedError
 from lngym.network import failures
 from lngym.network.base import (
     PAYMENT,
@@ -206,13 +205,15 @@ class Sim(Network):
     def fork(self) -> Sim:
         """An independent twin in exactly this one's state — balances, wallets, height, swaps in
         flight — for lookahead search: what the fork does never shows here. It shares the
-        read-only graph and the route cache, and has no observers."""
-        if self.engine.finder is not None:
-            raise UnsupportedError("fork: a twin with mission control keeps learned state it cannot share")
+        read-only graph and the route cache, and has no observers. Mission control's memory
+        is copied: the fork learns from its own attempts only."""
         twin = copy.copy(self)
         twin._observers = []
         twin.engine = copy.copy(self.engine)
         twin.engine.balances = list(self.engine.balances)
+        if self.engine.finder is not None:
+            twin.engine.finder = copy.copy(self.engine.finder)
+            twin.engine.finder.missions = copy.deepcopy(self.engine.finder.missions)
         twin.swaps = self.swaps.fork(twin.engine)
         return twin
 
