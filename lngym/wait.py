@@ -58,3 +58,17 @@ def wait_until(
             detail = f"; last error: {last_error}" if last_error else ""
             raise WaitTimeout(f"timed out after {scaled(timeout):.0f}s waiting for {what}{detail}")
         time.sleep(interval)
+
+
+def stopped_within(is_running: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """Poll until ``is_running()`` is false; whether that happened within ``timeout`` seconds.
+
+    Not scaled and never raising: a daemon asked to stop gets this long before the
+    caller escalates (a kill), which must happen on time even on a slow machine.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not is_running():
+            return True
+        time.sleep(interval)
+    return not is_running()

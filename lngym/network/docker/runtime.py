@@ -27,7 +27,6 @@ import io
 import os
 import shutil
 import tarfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from lngym.errors import DockerError, NodeError
 from lngym.network.docker.client import docker_client, sdk
 from lngym.network.docker.images import IMAGE_BIN, btcd_image, ensure_images, lnd_image
 from lngym.network.native.runtime import NodeProcess
-from lngym.wait import wait_until
+from lngym.wait import stopped_within, wait_until
 
 #: Label carrying the home of the network a container belongs to (``lngym clean`` removes by it).
 HOME_LABEL = "lngym.home"
@@ -172,12 +171,7 @@ class ContainerProcess:
             self.wait_exit(5.0)
 
     def wait_exit(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.is_running():
-                return True
-            time.sleep(0.1)
-        return not self.is_running()
+        return stopped_within(self.is_running, timeout, interval=0.1)
 
     def remove(self) -> None:
         """Remove a container lngym created (running or not); compose's are never removed."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from lngym.errors import NodeError
+from lngym.wait import stopped_within
 
 #: Seconds a daemon gets to exit after SIGTERM before it is killed.
 STOP_TIMEOUT = 15.0
@@ -105,12 +105,7 @@ class DaemonProcess:
 
     def wait_exit(self, timeout: float) -> bool:
         """Wait until the process is gone; True if it exited in time."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.is_running():
-                return True
-            time.sleep(0.05)
-        return not self.is_running()
+        return stopped_within(self.is_running, timeout)
 
     def _signal(self, sig: signal.Signals) -> None:
         try:
