@@ -67,14 +67,15 @@ def network_for(args: argparse.Namespace, scenario: str | None = None) -> Manage
     there (``up --backend`` for a new one; native by default)."""
     home = args.home or default_home()
     recorded, wanted = recorded_backend(home), vars(args).get("backend")
-    if wanted and recorded and wanted != recorded and (wanted, recorded) != ("native", "attach"):
+    # ``make`` keeps the backend a home already holds; asking for the other process backend is an error
+    # (an attached home answers to native: its nodes are "the network under home" too).
+    if wanted in PROCESS_BACKENDS and recorded in PROCESS_BACKENDS and wanted != recorded:
         raise NetworkStateError(f"{home} holds a {recorded} network; `lngym --home {home} clean` it first, "
                                 f"or use --backend {recorded}")
-    backend = recorded if recorded == "attach" else wanted or recorded or "native"
     options = {"compose": True} if vars(args).get("attach") else {}
-    if options and backend != "docker":
+    if options and (wanted or recorded) != "docker":
         raise LngymError("--attach adopts the containers of compose/docker-compose.yml: use it with --backend docker")
-    network = make(backend, scenario, home=home, tmpfs=vars(args).get("tmpfs", False), **options)
+    network = make(wanted or "native", scenario, home=home, tmpfs=vars(args).get("tmpfs", False), **options)
     assert isinstance(network, ManagedNetwork)  # the native backend runs processes
     return network
 
