@@ -51,7 +51,7 @@ def test_install_without_go_explains_what_to_do(tmp_path: Path) -> None:
 
 def test_commands_without_a_network_say_so(tmp_path: Path) -> None:
     env = bare_env(tmp_path)
-    for command in (["status"], ["check"], ["lncli", "alice", "getinfo"], ["restart", "alice"],
+    for command in (["status"], ["check"], ["lncli", "alice", "getinfo"], ["restart", "alice"], ["unlock"],
                     ["simulate", "--payments", "3"], ["rebalance", "--dry-run"]):
         result = run(*command, env=env)
         assert result.returncode == 1, command
@@ -117,3 +117,20 @@ def test_simulate_on_the_twin_writes_every_row_without_lnd(tmp_path: Path) -> No
     assert len(rows) == 1000 and all(r["kind"] == "payment" for r in rows)
     assert {r["failure_reason"] for r in rows if r["success"] == "false"} <= {"no_route", "insufficient_balance",
                                                                              "timeout"}
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("short\n", "a wallet password needs at least 8 characters (lnd's rule), got 5"),
+    ("", "is empty; its first line is the password"),
+    (None, "--wallet-password-file: cannot read"),
+])
+def test_bad_wallet_password_is_one_line_and_starts_nothing(tmp_path: Path, content: str | None,
+                                                            expected: str) -> None:
+    password_file = tmp_path / "password"
+    if content is not None:
+        password_file.write_text(content)
+    result = run("up", "--wallet-password-file", str(password_file), env=bare_env(tmp_path))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert not (tmp_path / "home").exists()

@@ -1,12 +1,14 @@
-"""Network lifecycle commands: install, up, status, check, lncli, logs, restart, down, clean."""
+"""Network lifecycle commands: install, up, status, check, lncli, logs, restart, unlock, down, clean."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -17,6 +19,7 @@ from lngym.install import install
 from lngym.network import PROCESS_BACKENDS, ManagedNetwork, make, recorded_backend
 from lngym.network.attach import register as register_attached
 from lngym.network.check import run_check
+from lngym.network.native.cluster import PASSWORD_ENV
 from lngym.paths import default_home
 
 console = Console()
@@ -41,6 +44,8 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
                      help="docker: fund and connect the running containers of compose/docker-compose.yml "
                           "instead of creating containers")
     sub.add_argument("--tmpfs", action="store_true", help="keep node data in /dev/shm (faster, lost on reboot)")
+    add_password_option(sub, "give the wallets this password (first line of FILE; default: "
+                             f"${PASSWORD_ENV}, else password-less wallets)")
     sub = add("status", cmd_status, "show the running network's nodes and channels")
     sub.add_argument("--json", action="store_true", help="print machine-readable JSON")
     add("check", cmd_check, "pay over every channel both ways and one multi-hop route")
@@ -53,6 +58,9 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     sub = add("restart", cmd_restart, "restart one lnd node and wait for its channels")
     sub.add_argument("node")
+    add_password_option(sub, f"the wallet password, if the network has one (default: ${PASSWORD_ENV})")
+    sub = add("unlock", cmd_unlock, "unlock the wallets of a network started with a wallet password")
+    add_password_option(sub, f"the wallet password (default: ${PASSWORD_ENV}, else asked for)")
     sub = add("attach", cmd_attach, "register LND nodes lngym did not start (a SimLN nodes file) under --home")
     which = sub.add_mutually_exclusive_group(required=True)
     which.add_argument("nodes_file", metavar="NODES.json", nargs="?",
@@ -60,6 +68,31 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     which.add_argument("--polar", metavar="DIR", help="a Polar network folder, e.g. ~/.polar/networks/1")
     add("down", cmd_down, "stop every process of the network (data is kept until clean)")
     add("clean", cmd_clean, "stop the network and delete its home directory")
+
+
+def add_password_option(sub: argparse.ArgumentParser, help_text: str) -> None:
+    """``--wallet-password-file``: a file, so the password is in no shell history or process list."""
+    sub.add_argument("--wallet-password-file", metavar="FILE", type=Path, default=None, help=help_text)
+
+
+def wallet_password(args: argparse.Namespace, ask: bool = False) -> str | None:
+    """The wallet password from ``--wallet-password-file``, else $LNGYM_WALLET_PASSWORD, else
+    (``ask``, on a terminal) typed in; None if there is none."""
+    path: Path | None = vars(args).get("wallet_password_file")
+    if path is not None:
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as exc:
+            raise LngymError(f"--wallet-password-file: cannot read {path}: {exc.strerror}") from None
+        password = lines[0] if lines else ""
+        if not password:
+            raise LngymError(f"--wallet-password-file: {path} is empty; its first line is the password")
+        return password
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    if ask and sys.stdin.isatty():
+        return getpass.getpass("wallet password: ")
+    return None
 
 
 def network_for(args: argparse.Namespace, scenario: str | None = None) -> ManagedNetwork:
@@ -72,9 +105,12 @@ def network_for(args: argparse.Namespace, scenario: str | None = None) -> Manage
     if wanted in PROCESS_BACKENDS and recorded in PROCESS_BACKENDS and wanted != recorded:
         raise NetworkStateError(f"{home} holds a {recorded} network; `lngym --home {home} clean` it first, "
                                 f"or use --backend {recorded}")
-    options = {"compose": True} if vars(args).get("attach") else {}
+    options: dict[str, Any] = {"compose": True} if vars(args).get("attach") else {}
     if options and (wanted or recorded) != "docker":
         raise LngymError("--attach adopts the containers of compose/docker-compose.yml: use it with --backend docker")
+    password = wallet_password(args)
+    if password is not None and recorded != "attach":
+        options["wallet_password"] = password
     network = make(wanted or "native", scenario, home=home, tmpfs=vars(args).get("tmpfs", False), **options)
     assert isinstance(network, ManagedNetwork)  # the native backend runs processes
     return network
@@ -126,7 +162,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             "home": str(network.home),
             "scenario": network.scenario.name,
             "nodes": [
-                {"name": n.name, "pubkey": n.pubkey, "grpc": n.grpc, "synced": n.synced, "alive": n.alive}
+                {"name": n.name, "pubkey": n.pubkey, "grpc": n.grpc, "synced": n.synced, "alive": n.alive,
+                 "locked": n.locked}
                 for n in nodes
             ],
             **snapshot.as_dict(),
@@ -137,7 +174,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for column in ("node", "pubkey", "grpc", "state"):
         table.add_column(column)
     for n in nodes:
-        state = "[green]synced[/]" if n.synced else "[red]down[/]" if not n.alive else "[yellow]syncing[/]"
+        state = ("[green]synced[/]" if n.synced else "[red]down[/]" if not n.alive
+                 else "[yellow]locked (`lngym unlock`)[/]" if n.locked else "[yellow]syncing[/]")
         table.add_row(n.name, n.pubkey[:20] + "…", n.grpc, state)
     console.print(table)
     console.print(balance_table(snapshot))
@@ -195,6 +233,20 @@ def cmd_restart(args: argparse.Namespace) -> int:
         network.restart_node(args.node)
     console.print(f"{network.scenario.node(args.node)} restarted; its channels are active")
     return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    network = network_for(args)
+    if not network.is_running():
+        raise NetworkStateError(f"no network is running in {network.home}; start one with `lngym up`")
+    password = wallet_password(args, ask=True)
+    if password is None:
+        raise LngymError(f"unlock needs the wallet password: --wallet-password-file FILE or ${PASSWORD_ENV}")
+    with console.status("unlocking the wallets…"):
+        outcome = network.unlock(password)
+    for name, what in outcome.items():
+        console.print(f"{name}: {what}")
+    return 1 if "not answering" in outcome.values() else 0
 
 
 def cmd_attach(args: argparse.Namespace) -> int:

@@ -25,7 +25,9 @@ from lngym.lnd.protos import (
     lightning_pb2,
     router_grpc,
     router_pb2,
+    walletunlocker_grpc,
 )
+from lngym.lnd.unlocker import UnlockerCalls
 from lngym.lnd.wallet import WalletCalls
 from lngym.wait import scaled
 
@@ -42,8 +44,8 @@ def htlc_failure_text(code: int) -> str:
     return lightning_pb2.Failure.FailureCode.Name(code).lower().replace("_", " ")
 
 
-class LndClient(WalletCalls, InvoiceCalls, PaymentTracking):
-    """Typed access to one LND node's Lightning, Router, Invoices and State services."""
+class LndClient(WalletCalls, InvoiceCalls, PaymentTracking, UnlockerCalls):
+    """Typed access to one LND node's Lightning, Router, Invoices, State and WalletUnlocker services."""
 
     def __init__(
         self, name: str, target: str, tls_cert: Path, macaroon: Path | None = None
@@ -66,6 +68,7 @@ class LndClient(WalletCalls, InvoiceCalls, PaymentTracking):
         self.router = router_grpc.RouterStub(self._channel)
         self.state = lightning_grpc.StateStub(self._channel)
         self.invoices = invoices_grpc.InvoicesStub(self._channel)
+        self.unlocker = walletunlocker_grpc.WalletUnlockerStub(self._channel)
 
     def close(self) -> None:
         """Close the underlying channel; the client is unusable afterwards."""

@@ -46,6 +46,8 @@ class NodeInfo:
     grpc: str = ""
     synced: bool = True
     alive: bool = True
+    #: Running, but its wallet waits for a password (``lngym unlock``).
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -557,6 +559,11 @@ class ManagedNetwork(Network):
     @abc.abstractmethod
     def restart_node(self, name: str) -> None:
         """Restart one node and wait until its channels are active again."""
+
+    @abc.abstractmethod
+    def unlock(self, password: str) -> dict[str, str]:
+        """Open the locked wallets of a network started with a wallet password; what happened
+        per node (``unlocked``, ``already open``, ``not answering``)."""
 
     @abc.abstractmethod
     def kill_node(self, name: str) -> None:

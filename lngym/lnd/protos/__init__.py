@@ -31,3 +31,4 @@ def _compile(proto: str) -> tuple:
 lightning_pb2, lightning_grpc = _compile("lightning.proto")
 router_pb2, router_grpc = _compile("router.proto")
 invoices_pb2, invoices_grpc = _compile("invoices.proto")
+walletunlocker_pb2, walletunlocker_grpc = _compile("walletunlocker.proto")

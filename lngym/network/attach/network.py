@@ -147,6 +147,10 @@ class AttachNetwork(NativeNetwork):
     def restart_node(self, name: str) -> None:
         raise _not_ours("restart")
 
+    def unlock(self, password: str) -> dict[str, str]:
+        raise UnsupportedError("unlock: lngym opens the wallets of networks it started; unlock attached "
+                               "nodes where they run (`lncli unlock`)")
+
     def kill_node(self, name: str) -> None:
         raise _not_ours("kill")
 

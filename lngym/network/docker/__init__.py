@@ -17,6 +17,7 @@ def docker_network(
     tmpfs: bool = False,
     ephemeral: bool = False,
     compose: bool = False,
+    wallet_password: str | None = None,
 ) -> NativeNetwork:
     """The network under ``home`` with containers for daemons.
 
@@ -28,7 +29,8 @@ def docker_network(
     saved = NetworkState.load(resolved)
     adopted = compose or (saved is not None and saved.adopted)
     runtime = DockerRuntime(resolved, compose=adopted)
-    return NativeNetwork(scenario, home=resolved, tmpfs=tmpfs, ephemeral=ephemeral, runtime=runtime)
+    return NativeNetwork(scenario, home=resolved, tmpfs=tmpfs, ephemeral=ephemeral, runtime=runtime,
+                         wallet_password=wallet_password)
 
 
 __all__ = ["DockerRuntime", "docker_network"]

@@ -20,7 +20,8 @@ from lngym.errors import LngymError, NetworkStateError, NodeError
 from lngym.network.native import bootstrap
 from lngym.network.native.btcd import Btcd, BtcdConfig
 from lngym.network.native.coinbase import burn_address
-from lngym.network.native.lnd_node import LndConfig, LndNode
+from lngym.lnd.unlocker import check_password
+from lngym.network.native.lnd_node import PASSWORD_HINT, WAITING_FOR_WALLET, LndConfig, LndNode
 from lngym.network.native.ports import hand_over, release_ports, reserve_ports
 from lngym.network.native.process import pids_using, stop_pid
 from lngym.network.native.runtime import LocalRuntime, NodeProcess, Runtime
@@ -29,6 +30,8 @@ from lngym.paths import default_home
 from lngym.scenario import Scenario, load_scenario
 
 TMPFS_ROOT = Path("/dev/shm")
+#: The environment variable that holds the wallet password of networks that have one.
+PASSWORD_ENV = "LNGYM_WALLET_PASSWORD"
 
 
 class NativeCluster:
@@ -41,9 +44,16 @@ class NativeCluster:
         tmpfs: bool = False,
         ephemeral: bool = False,
         runtime: Runtime | None = None,
+        wallet_password: str | None = None,
     ) -> None:
-        """``runtime`` runs the daemons: local processes unless given (the docker backend's containers)."""
+        """``runtime`` runs the daemons: local processes unless given (the docker backend's containers).
+
+        ``wallet_password`` (else ``$LNGYM_WALLET_PASSWORD``): a network launched with one
+        has encrypted wallets, and every lnd start of such a network unlocks with it; it is
+        kept in memory only. Without one, new wallets are password-less (``--noseedbackup``).
+        """
         self.runtime = runtime or LocalRuntime()
+        self.wallet_password = wallet_password if wallet_password is not None else os.environ.get(PASSWORD_ENV) or None
         self.home = Path(home) if home is not None else default_home()
         self.home = self.home.expanduser().resolve()
         saved = NetworkState.load(self.home)
@@ -91,8 +101,19 @@ class NativeCluster:
             )
         self.owned = False
 
-    def up(self) -> None:
-        """Launch a fresh network; on any failure stop everything that was started."""
+    def up(self, encrypted: bool | None = None) -> None:
+        """Launch a fresh network; on any failure stop everything that was started.
+
+        ``encrypted``: give the wallets a password (default: if one is known).
+        """
+        encrypted = self.wallet_password is not None if encrypted is None else encrypted
+        if encrypted:
+            self._need_password("start a network with encrypted wallets")
+            assert self.wallet_password is not None
+            check_password(self.wallet_password)
+            if self.runtime.adopts:
+                raise NetworkStateError("compose/docker-compose.yml runs its lnd nodes with --noseedbackup "
+                                        "(no wallet password); a password applies to networks lngym creates")
         if self.is_running():
             raise NetworkStateError(f"a network is already running in {self.home} (see `lngym status`)")
         if self.strays():
@@ -101,7 +122,7 @@ class NativeCluster:
         bootstrap.validate_for_lnd(self.scenario)
         self.runtime.check()
         self._remove_data()
-        self.state = self._plan()
+        self.state = self._plan(encrypted)
         self._build_processes()
         self.owned = True
         try:
@@ -132,11 +153,48 @@ class NativeCluster:
         return f"\nlast log lines of {node} ({path}):\n" + "\n".join(lines)
 
     def rebuild(self) -> None:
-        """Stop everything and launch the network again under the same home (new identities)."""
+        """Stop everything and launch the network again under the same home (new identities),
+        with a wallet password if it had one."""
+        encrypted = self.encrypted
+        if encrypted:
+            self._need_password("rebuild the network")
         owned = self.owned
         self.down()
-        self.up()
+        self.up(encrypted)
         self.owned = owned
+
+    @property
+    def encrypted(self) -> bool:
+        """The network's wallets have a password."""
+        return self.state is not None and self.state.encrypted_wallets
+
+    def _need_password(self, action: str) -> None:
+        """Refuse, before anything changes, an action that must unlock wallets without the password."""
+        if self.wallet_password is None:
+            raise NetworkStateError(f"to {action}, lngym needs the wallet password: {PASSWORD_HINT}")
+
+    def unlock(self, password: str) -> dict[str, str]:
+        """Open every locked wallet of an encrypted network (after a node was restarted outside
+        lngym, e.g. ``docker restart``) and wait until those nodes are back with their channels.
+
+        Returns what happened per node: ``unlocked``, ``already open`` or ``not answering``.
+        """
+        check_password(password)
+        self.refresh()
+        if not self.encrypted:
+            raise NetworkStateError(f"the wallets of the network in {self.home} have no password; nothing to unlock")
+        outcome: dict[str, str] = {}
+        for name, node in self.lnd.items():
+            try:
+                locked = node.wallet_state() in WAITING_FOR_WALLET
+            except (NodeError, OSError):
+                outcome[name] = "not answering"
+                continue
+            outcome[name] = node.open_wallet(password) if locked else "already open"
+        opened = [self.lnd[name] for name, what in outcome.items() if what in ("created", "unlocked")]
+        if opened:
+            self._rejoin(opened)
+        return outcome
 
     def down(self) -> None:
         """Stop every process of the network under home, and nothing else."""
@@ -165,19 +223,31 @@ class NativeCluster:
         shutil.rmtree(self.home, ignore_errors=True)
 
     def restart_node(self, name: str) -> None:
-        """Stop one lnd and start it again with its data; wait for its channels."""
+        """Stop one lnd and start it again with its data (unlocking its wallet); wait for its channels."""
         self.refresh()
         node = self.node(name)
+        if self.encrypted:
+            self._need_password(f"restart {name}")
         node.stop()
         node.start()
         self._record_pid(node)
-        node.wait_rpc_active()
+        self._rejoin([node])
+
+    def _rejoin(self, nodes: list[LndNode]) -> None:
+        """Bring restarted nodes back: open wallets, synced, channel peers connected (not left to
+        lnd's reconnect backoff), every channel active."""
         assert self.btcd is not None
-        node.wait_synced(self.btcd.height())
-        for spec in self.scenario.channels:
-            if node.name in (spec.a, spec.b):
-                peer = self.lnd[spec.b if node.name == spec.a else spec.a]
-                node.client.connect_peer(peer.pubkey, peer.config.p2p_host)
+        height = self.btcd.height()
+
+        def rejoin(node: LndNode) -> None:
+            node.wait_rpc_active()
+            node.wait_synced(height)
+            for spec in self.scenario.channels:
+                if node.name in (spec.a, spec.b):
+                    peer = self.lnd[spec.b if node.name == spec.a else spec.a]
+                    node.client.connect_peer(peer.pubkey, peer.config.p2p_host)
+
+        bootstrap.parallel(nodes, rejoin)
         bootstrap.wait_channels_active(self.lnd, self.scenario)
 
     def kill_node(self, name: str) -> None:
@@ -238,7 +308,7 @@ class NativeCluster:
         if self._data_dir != self.home:
             shutil.rmtree(self._data_dir, ignore_errors=True)
 
-    def _plan(self) -> NetworkState:
+    def _plan(self, encrypted: bool) -> NetworkState:
         if self.tmpfs and not TMPFS_ROOT.is_dir():
             raise NetworkStateError(f"--tmpfs needs {TMPFS_ROOT}, which this machine lacks")
         count = 1 + 2 * len(self.scenario.nodes)
@@ -254,6 +324,7 @@ class NativeCluster:
             data_dir=str(self._data_dir),
             btcd_rpc_port=ports[0],
             tmpfs=self.tmpfs,
+            encrypted_wallets=encrypted,
             nodes=nodes,
             ports=ports,
         )
@@ -306,7 +377,8 @@ class NativeCluster:
         self.lnd = {}
         for name, record in self.state.nodes.items():
             lnd_config = LndConfig(name, data / name, record.p2p_port, record.grpc_port)
-            node = LndNode(lnd_config, config, self.scenario.policy_of(name), pid=record.pid, runtime=self.runtime)
+            node = LndNode(lnd_config, config, self.scenario.policy_of(name), pid=record.pid, runtime=self.runtime,
+                           encrypted=self.state.encrypted_wallets, password=self.wallet_password)
             node.pubkey = record.pubkey
             self.lnd[name] = node
         self._index_channels()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lngym.errors import NetworkStateError
 from lngym.lnd.client import LndClient
 from lngym.network.native.btcd import BtcdConfig
 from lngym.network.native.runtime import LocalRuntime, Runtime
@@ -19,6 +20,12 @@ from lngym.wait import wait_until
 RPC_TIMEOUT = 60.0
 #: Seconds an lnd node gets to be SERVER_ACTIVE and synced to the chain tip.
 SYNC_TIMEOUT = 90.0
+#: Wallet states in which lnd waits for the WalletUnlocker (a new wallet, a locked one).
+WAITING_FOR_WALLET = ("NON_EXISTING", "LOCKED")
+#: Wallet states of an open wallet.
+WALLET_OPEN = ("UNLOCKED", "RPC_ACTIVE", "SERVER_ACTIVE")
+#: Where users give the wallet password of a network that has one.
+PASSWORD_HINT = "set LNGYM_WALLET_PASSWORD or pass --wallet-password-file FILE (in Python: wallet_password=)"
 
 # Flags that make a regtest network quick without integration-only builds:
 # trickle gossip out every 50 ms instead of 90 s, batch graph writes for 50 ms
@@ -70,9 +77,13 @@ class LndNode:
 
     def __init__(
         self, config: LndConfig, btcd: BtcdConfig, policy: FeePolicy, pid: int | None = None,
-        runtime: Runtime | None = None,
+        runtime: Runtime | None = None, encrypted: bool = False, password: str | None = None,
     ) -> None:
+        """``encrypted``: the wallet has a password (lnd waits at start until it is created or
+        unlocked); ``password``: that password, if this process knows it."""
         self.config = config
+        self.encrypted = encrypted
+        self.password = password
         self.btcd = btcd
         self.policy = policy
         self.runtime = runtime or LocalRuntime()
@@ -100,7 +111,7 @@ class LndNode:
             f"--btcd.rpcuser={b.user}",
             f"--btcd.rpcpass={b.password}",
             f"--btcd.rpccert={b.cert}",
-            "--noseedbackup",
+            *([] if self.encrypted else ["--noseedbackup"]),
             f"--listen={c.p2p_host}",
             f"--rpclisten={c.grpc_target}",
             "--norest",
@@ -137,8 +148,49 @@ class LndNode:
             self._client.close()
             self._client = None
 
+    def wallet_state(self) -> str:
+        """lnd's wallet state (``LOCKED``, ``SERVER_ACTIVE``, ...) asked without a macaroon,
+        so it answers before the wallet is open too."""
+        client = LndClient(self.name, self.config.grpc_target, self.config.tls_cert)
+        try:
+            return client.get_state()
+        finally:
+            client.close()
+
+    def open_wallet(self, password: str | None = None) -> str:
+        """Create or unlock a password wallet once lnd waits for it; what was done
+        (``created``, ``unlocked`` or ``already open``).
+
+        ``password`` defaults to the one this node was given.
+        """
+
+        def answering() -> str | None:
+            if not self.config.tls_cert.exists():
+                return None
+            state = self.wallet_state()
+            return state if state in WAITING_FOR_WALLET + WALLET_OPEN else None
+
+        state = wait_until(answering, RPC_TIMEOUT, f"{self.name} to ask for its wallet", self.process.check_alive)
+        if state in WALLET_OPEN:
+            return "already open"
+        password = password if password is not None else self.password
+        if password is None:
+            raise NetworkStateError(f"{self.name}: the wallet has a password; {PASSWORD_HINT}")
+        client = LndClient(self.name, self.config.grpc_target, self.config.tls_cert)
+        try:
+            if state == "NON_EXISTING":
+                client.create_wallet(password)
+                return "created"
+            client.unlock_wallet(password)
+            return "unlocked"
+        finally:
+            client.close()
+
     def wait_rpc_active(self) -> None:
-        """Wait until the wallet is unlocked and the macaroon exists."""
+        """Wait until the wallet is open and the macaroon exists (creating or unlocking a
+        password wallet first)."""
+        if self.encrypted:
+            self.open_wallet()
 
         def ready() -> bool:
             files = (self.config.tls_cert, self.config.macaroon)

@@ -29,6 +29,7 @@ from lngym.network.base import (
 )
 from lngym.network.native import bootstrap
 from lngym.network.native.cluster import NativeCluster
+from lngym.network.native.lnd_node import WAITING_FOR_WALLET, LndNode
 from lngym.network.native.payments import (
     failed_result,
     keysend_fields,
@@ -59,10 +60,13 @@ class NativeNetwork(ManagedNetwork):
         tmpfs: bool = False,
         ephemeral: bool = False,
         runtime: Runtime | None = None,
+        wallet_password: str | None = None,
     ) -> None:
         """``ephemeral``: the home is deleted when a network this object launched stops;
-        ``runtime``: how the daemons run (local processes unless given, see ``runtime.py``)."""
-        self.cluster = NativeCluster(scenario, home=home, tmpfs=tmpfs, ephemeral=ephemeral, runtime=runtime)
+        ``runtime``: how the daemons run (local processes unless given, see ``runtime.py``);
+        ``wallet_password``: see ``NativeCluster``."""
+        self.cluster = NativeCluster(scenario, home=home, tmpfs=tmpfs, ephemeral=ephemeral, runtime=runtime,
+                                     wallet_password=wallet_password)
         super().__init__(self.cluster.scenario)
         self.home: Path = self.cluster.home
         self._started = False
@@ -127,6 +131,9 @@ class NativeNetwork(ManagedNetwork):
     def restart_node(self, name: str) -> None:
         self.cluster.restart_node(name)
 
+    def unlock(self, password: str) -> dict[str, str]:
+        return self.cluster.unlock(password)
+
     def kill_node(self, name: str) -> None:
         self.cluster.kill_node(name)
 
@@ -146,14 +153,22 @@ class NativeNetwork(ManagedNetwork):
         infos = []
         for name in self.scenario.nodes:
             node = self.cluster.node(name)
-            synced, alive = False, node.process.is_running()
+            synced, alive, locked = False, node.process.is_running(), False
             if alive:
                 try:
                     synced = bool(node.client.get_info().synced_to_chain)
                 except NodeError:
-                    alive = False
-            infos.append(NodeInfo(name, node.pubkey, node.config.grpc_target, synced, alive))
+                    locked = self.cluster.encrypted and self._waits_for_password(node)
+                    alive = locked
+            infos.append(NodeInfo(name, node.pubkey, node.config.grpc_target, synced, alive, locked))
         return infos
+
+    @staticmethod
+    def _waits_for_password(node: LndNode) -> bool:
+        try:
+            return node.wallet_state() in WAITING_FOR_WALLET
+        except (NodeError, OSError):
+            return False
 
     def down_nodes(self) -> list[str]:
         """Nodes whose lnd process has exited (crashed or killed)."""

@@ -54,6 +54,8 @@ class NetworkState:
     #: True if the daemons were started by someone else (docker compose): lngym adopted them.
     adopted: bool = False
     tmpfs: bool = False
+    #: True if the wallets have a password (never stored): every start of an lnd must unlock it.
+    encrypted_wallets: bool = False
     nodes: dict[str, NodeRecord] = field(default_factory=dict)
     channels: list[ChannelRecord] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
