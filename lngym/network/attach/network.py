@@ -227,7 +227,7 @@ class AttachNetwork(NativeNetwork):
         """Pay inside each channel back to its split at attach time; never rebuild.
 
         With a swap server, swaps in flight are cancelled and the wallets put back
-        to what they held when lngym attached, as on a native network (``WalletKeeper``).
+        to what they held at ``start()``, as on a native network (``WalletKeeper``).
         """
         if hard:
             raise _not_ours("reset_balances(hard=True)")

@@ -5,9 +5,8 @@ The registration is the home's ``network.json`` with ``"backend": "attach"``
 the nodes' endpoints, the optional bitcoin entry, the channels lngym found
 between the attached nodes with their balances at attach time (what
 ``reset_balances`` returns to) and the scenario derived from them, with the
-swap server if the nodes file names one. Everything
-is read and checked before anything is written, so a bad nodes file registers
-nothing.
+swap server if the nodes file names one. Everything is read and checked
+before anything is written, so a bad nodes file registers nothing.
 """
 
 from __future__ import annotations
