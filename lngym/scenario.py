@@ -248,7 +248,7 @@ def scenario_from_dict(
             raise fail(section, "a table", data[section])
     policy, node_policies = _policies_from_dict(data.get("policy", {}), nodes, fail)
     return Scenario(
-        swap=_swap_from_dict(data.get("swap"), nodes, fail),
+        swap=swap_from_dict(data.get("swap"), nodes, fail),
         wallets=_wallets_from_dict(data.get("wallets", {}), nodes, fail),
         policy=policy,
         node_policies=node_policies,
@@ -323,8 +323,9 @@ def _channel_from_dict(raw: Any, where: str, nodes: set[str], fail: Any) -> Chan
     return ChannelSpec(a=raw["a"], b=raw["b"], capacity_sat=capacity, split=float(split))
 
 
-def _swap_from_dict(raw: Any, nodes: list[str], fail: Any) -> SwapService | None:
-    """Validate the optional ``[swap]`` table."""
+def swap_from_dict(raw: Any, nodes: list[str], fail: Any) -> SwapService | None:
+    """Validate the optional ``[swap]`` table (also an attach nodes file's ``swap`` entry, whose
+    ``nodes`` are the file's ids); ``fail(field, expected, got)`` makes the error to raise."""
     if raw is None:
         return None
     if not isinstance(raw, dict):

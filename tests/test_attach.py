@@ -2,31 +2,53 @@
 
 The attached home drives the very nodes of the seed network through their
 gRPC endpoints; afterwards every process of it runs with the pids it had, and
-what would stop or delete a node refuses and touches nothing.
+what would stop or delete a node refuses and touches nothing. A network of
+tests/scenarios/swaps3.toml, attached with its swap server, swaps.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import pytest
 from bridge_support import Client, env_bridge
+from live_harness import new_home
 
 from lngym.cli.main import main
-from lngym.network import make
+from lngym.envs import actions
+from lngym.network import Network, make
 from lngym.network.attach import AttachNetwork
+from lngym.network.base import PENDING, SUCCEEDED, SWAP_IN, SWAP_OUT
 from lngym.network.native import NativeNetwork
 from lngym.network.native.state import STATE_FILE
+from lngym.policies import SwapSuggestion
+from lngym.recorder import read_rows
 
 pytestmark = pytest.mark.live
 
+SWAPS = Path(__file__).parent / "scenarios" / "swaps3.toml"
 
-def nodes_file(network: NativeNetwork, path: Path, **changes: dict[str, Any]) -> Path:
-    """A SimLN nodes file for ``network`` (plus its btcd entry); ``changes`` edit one node's entry."""
+
+@pytest.fixture(scope="module")
+def swap_network() -> Iterator[NativeNetwork]:
+    """alice, bob and the swap server loop: a network of its own, as attaching one with swaps needs."""
+    network = make("native", SWAPS, home=new_home("attach-swaps"), tmpfs=True)
+    assert isinstance(network, NativeNetwork)
+    network.up()
+    yield network
+    network.clean()
+
+
+def nodes_file(network: NativeNetwork, path: Path, swap: dict[str, Any] | None = None,
+               **changes: dict[str, Any]) -> Path:
+    """A SimLN nodes file for ``network`` (plus its btcd entry, and ``swap`` if given); ``changes``
+    edit one node's entry."""
     nodes = []
     for name, node in network.cluster.lnd.items():
         entry = {"id": name, "address": node.config.grpc_target, "macaroon": str(node.config.macaroon),
@@ -37,8 +59,12 @@ def nodes_file(network: NativeNetwork, path: Path, **changes: dict[str, Any]) ->
     assert btcd is not None
     bitcoin = {"rpchost": btcd.config.rpc_host, "rpcuser": btcd.config.user, "rpcpass": btcd.config.password,
                "cert": str(btcd.config.cert)}
-    path.write_text(json.dumps({"nodes": nodes, "bitcoin": bitcoin}))
+    path.write_text(json.dumps({"nodes": nodes, "bitcoin": bitcoin, **({"swap": swap} if swap else {})}))
     return path
+
+
+def local(network: Network, channel: int, node: str) -> int:
+    return network.snapshot().channels[channel].balance_of(node)
 
 
 def pids(network: NativeNetwork) -> dict[str, int | None]:
@@ -148,3 +174,60 @@ def test_polar_network_folder_attaches_its_lnd_nodes(network: NativeNetwork, tmp
     with pytest.raises(Exception, match="needs blocks"):
         attached.mine(1)  # Polar's bitcoin node is Bitcoin Core: no bitcoin entry
     attached.stop()
+
+
+def test_attached_swap_server_loops_out_and_in_and_the_env_and_autoloop_swap(
+    swap_network: NativeNetwork, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    terms = swap_network.scenario.swap
+    assert terms is not None
+    home = tmp_path / "attached"
+    swap = {key: value for key, value in asdict(terms).items() if key != "reserve_sat"}
+    assert main(["--home", str(home), "attach", str(nodes_file(swap_network, tmp_path / "n.json", swap))]) == 0
+    assert "loop serves swaps" in " ".join(capsys.readouterr().out.split())  # rich wraps lines
+    attached = make("native", home=home)
+    attached.start()
+    wallets = attached.wallet_balances()
+    assert attached.scenario.swap == replace(terms, reserve_sat=wallets["loop"])  # the server's wallet, not funded
+    alice_bob, loop_alice = attached.scenario.channel_index("alice", "bob"), attached.scenario.channel_index("loop", "alice")
+
+    before = local(attached, alice_bob, "alice")
+    out = attached.swap_out("alice", 200_000, channel=alice_bob)
+    assert out.status == PENDING and out.route == ("alice", "bob", "loop") and attached.pending_swaps() == [out]
+    assert attached._snapshots._agreed() is not None  # the HTLC the server holds does not stop a snapshot
+    assert attached.mine(2) == []
+    (ended,) = attached.mine(1)
+    assert ended.swap_id == out.swap_id and ended.status == SUCCEEDED and ended.blocks == 3
+    server_fee = 100 + 200_000 * 5_000 // 1_000_000
+    routing_sat = ended.fee_sat - server_fee - 300
+    assert local(attached, alice_bob, "alice") == before - 200_000 - server_fee - routing_sat
+    assert attached.wallet_balances()["alice"] == wallets["alice"] + 200_000 - 300
+
+    wallet, before = attached.wallet_balances()["alice"], local(attached, loop_alice, "alice")
+    started = attached.swap_in("alice", 300_000, channel=loop_alice)
+    (ended,) = attached.mine(3)
+    assert ended.status == SUCCEEDED and ended.route == ("loop", "alice")
+    assert attached.wallet_balances()["alice"] == wallet - 300_000 - started.miner_fee_sat
+    assert local(attached, loop_alice, "alice") == before + 300_000 - (100 + 300_000 * 5_000 // 1_000_000)
+
+    attached.reset_balances()  # channels to their split at attach time, wallets to theirs at start()
+    assert {n: b for n, b in attached.wallet_balances().items() if n != "loop"} == \
+        {n: b for n, b in wallets.items() if n != "loop"}
+    attached.stop()
+
+    env = gym.make("LightningTestnet-v0", home=str(home), payments_per_step=2)
+    env.reset(seed=1)
+    action = actions.encode_suggestion(SwapSuggestion("alice", SWAP_OUT, 100_000, alice_bob), attached.scenario)
+    infos = [env.step(action)[4], env.step(0)[4], env.step(0)[4]]  # one block a step: three confirmations
+    assert infos[0]["swaps_started"] == 1, infos[0]
+    assert [(s["node"], s["kind"], s["status"]) for s in infos[2]["swaps"]] == [("alice", SWAP_OUT, SUCCEEDED)]
+    env.close()
+
+    attached.start()  # alice's side of alice-bob below autoloop's 20 %: it loops in
+    assert attached.pay("alice", "bob", 350_000).success
+    attached.stop()
+    assert main(["--home", str(home), "simulate", "--payments", "12", "--seed", "1", "--rebalance-every", "3",
+                 "--policy", "autoloop", "--csv", str(tmp_path / "rows.csv")]) == 0, capsys.readouterr()
+    swaps = [(r["sender"], r["receiver"], r["success"]) for r in read_rows(tmp_path / "rows.csv") if r["kind"] == SWAP_IN]
+    assert ("lnd-loop", "lnd-alice", "true") in swaps, swaps
+    assert swap_network.is_running() and not swap_network.down_nodes()

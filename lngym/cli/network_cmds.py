@@ -66,6 +66,9 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     which.add_argument("nodes_file", metavar="NODES.json", nargs="?",
                        help='{"nodes": [{"id", "address", "macaroon", "cert"}], "bitcoin": {...}} (see README)')
     which.add_argument("--polar", metavar="DIR", help="a Polar network folder, e.g. ~/.polar/networks/1")
+    sub.add_argument("--swap-server", metavar="ID",
+                     help="the node (its id in the nodes file) that serves swaps, on the file's \"swap\" terms "
+                          "or the defaults of a scenario's [swap]")
     add("down", cmd_down, "stop every process of the network (data is kept until clean)")
     add("clean", cmd_clean, "stop the network and delete its home directory")
 
@@ -252,10 +255,13 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 def cmd_attach(args: argparse.Namespace) -> int:
     home = args.home or default_home()
     with console.status("reading the nodes…"):
-        registration = register_attached(args.polar or args.nodes_file, home, polar=bool(args.polar))
+        registration = register_attached(args.polar or args.nodes_file, home, polar=bool(args.polar),
+                                         swap_server=args.swap_server)
     scenario = registration["scenario"]
+    swap = scenario.get("swap")
     console.print(f"attached {len(scenario['nodes'])} nodes ({', '.join(scenario['nodes'])}) and "
                   f"{len(scenario['channels'])} channels in {home}"
+                  + (f"; {swap['server']} serves swaps" if swap else "")
                   + ("" if registration["bitcoin"] else "; no bitcoin entry: operations that need blocks refuse"))
     for skipped in registration["skipped_channels"]:
         console.print(f"left out channel {skipped}: a scenario has one channel per pair of nodes")

@@ -1,9 +1,10 @@
-"""The Network interface over nodes ``lngym attach`` registered: payments and snapshots as native.
+"""The Network interface over nodes ``lngym attach`` registered: payments, snapshots and swaps as native.
 
-Payments, rebalances, snapshots, policies and soft resets are the native
-backend's own code (``NativeNetwork``), run over ``AttachCluster`` — the
-registered nodes' gRPC clients in place of processes. What would stop,
-restart, rebuild or delete a node refuses: lngym did not start these nodes.
+Payments, rebalances, snapshots, policies, swaps and soft resets are the native
+backend's own code (``NativeNetwork``, ``NativeSwapDesk``, ``WalletKeeper``), run
+over ``AttachCluster`` — the registered nodes' gRPC clients in place of
+processes (a ``ClusterView``). What would stop, restart, rebuild or delete a
+node refuses: lngym did not start these nodes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from lngym.network.native.btcd import Btcd
 from lngym.network.native.network import NativeNetwork
 from lngym.network.native.snapshot import SnapshotReader
 from lngym.network.native.state import STATE_FILE, ChannelRecord
+from lngym.network.native.swaps import NativeSwapDesk
+from lngym.network.native.wallets import WalletKeeper
 from lngym.paths import find_binary
 from lngym.scenario import Scenario
 
@@ -28,6 +31,23 @@ from lngym.scenario import Scenario
 def _not_ours(what: str) -> UnsupportedError:
     return UnsupportedError(f"{what}: lngym did not start the attached nodes and never stops, restarts, "
                             "rebuilds or deletes them")
+
+
+class Answering:
+    """An attached node's liveness as lngym can see it: no process of its own, only whether the node answers."""
+
+    def __init__(self, node: AttachedNode) -> None:
+        self.node = node
+
+    def is_running(self) -> bool:
+        try:
+            self.node.client.get_info()
+        except NodeError:
+            return False
+        return True
+
+    def check_alive(self) -> None:
+        """Nothing to look at between calls: a node that stops answering shows in the calls themselves."""
 
 
 class AttachedNode:
@@ -39,6 +59,7 @@ class AttachedNode:
         self.address: str = record["address"]
         self.cert = Path(record["cert"])
         self.macaroon = Path(record["macaroon"])
+        self.process = Answering(self)
         self._client: LndClient | None = None
 
     @property
@@ -82,7 +103,7 @@ class AttachCluster:
         self.lnd = {name: AttachedNode(name, record) for name, record in registration["nodes"].items()}
         self.channel_records = [ChannelRecord(**c) for c in registration["channels"]]
         bitcoin = registration.get("bitcoin")
-        self.bitcoin = BitcoinRpc(BitcoinEntry(**bitcoin)) if bitcoin else None
+        self.btcd = BitcoinRpc(BitcoinEntry(**bitcoin)) if bitcoin else None
         self._name_by_pubkey = {node.pubkey: name for name, node in self.lnd.items()}
 
     def node(self, name: str) -> AttachedNode:
@@ -118,7 +139,9 @@ class AttachNetwork(NativeNetwork):
         ManagedNetwork.__init__(self, self.cluster.scenario)
         self.home = home_path
         self._started = False
-        self._snapshots = SnapshotReader(self.cluster)  # type: ignore[arg-type]
+        self._swaps = NativeSwapDesk(self.cluster)
+        self._snapshots = SnapshotReader(self.cluster, self._swaps.held_hashes)
+        self._wallets = WalletKeeper(self.cluster, self._swaps)
 
     # -- lifecycle: attach and let go, nothing else ---------------------------------------------
     def start(self) -> None:
@@ -128,6 +151,7 @@ class AttachNetwork(NativeNetwork):
         if not self.is_running():
             raise NetworkStateError(f"no attached node in {self.home} answers; are they running?")
         self._started = True
+        self._record_wallets()
 
     def stop(self) -> None:
         """Let go of the nodes (close the gRPC channels); they keep running."""
@@ -188,32 +212,27 @@ class AttachNetwork(NativeNetwork):
         return [info.name for info in self.nodes() if not info.alive]
 
     # -- chain ---------------------------------------------------------------------------------
-    def _bitcoin(self, what: str) -> BitcoinRpc:
-        if self.cluster.bitcoin is None:
+    def _need_bitcoin(self, what: str) -> None:
+        """Refuse ``what`` without btcd to mine with (a registration without a bitcoin entry has no swaps)."""
+        if self.cluster.btcd is None:
             raise UnsupportedError(f"{what} needs blocks: add a \"bitcoin\" entry (rpchost, rpcuser, rpcpass, "
                                    "cert) to the nodes file and attach again")
-        return self.cluster.bitcoin
 
     def _height(self) -> int:
-        return self._bitcoin("height").height()
+        self._need_bitcoin("height")
+        return super()._height()
 
     def _mine(self, blocks: int) -> list[SwapResult]:
-        self._bitcoin("mining").generate(blocks)
-        return []
-
-    def _wallet_balances(self) -> dict[str, int]:
-        return {name: int(self.cluster.node(name).client.wallet_balance().confirmed_balance)
-                for name in self.scenario.nodes}
-
-    def _pending_swaps(self) -> list[SwapResult]:
-        return []
-
-    def _swap(self, kind: str, node: str, amount_sat: int, channel: int | None) -> SwapResult:
-        raise UnsupportedError("swaps are not supported on an attached network yet")
+        self._need_bitcoin("mining")
+        return super()._mine(blocks)
 
     # -- reset ---------------------------------------------------------------------------------
     def _reset_balances(self, hard: bool) -> Snapshot:
-        """Pay inside each channel back to its split at attach time; never rebuild."""
+        """Pay inside each channel back to its split at attach time; never rebuild.
+
+        With a swap server, swaps in flight are cancelled and the wallets put back
+        to what they held at ``start()``, as on a native network (``WalletKeeper``).
+        """
         if hard:
             raise _not_ours("reset_balances(hard=True)")
         down = self.down_nodes()
@@ -221,6 +240,8 @@ class AttachNetwork(NativeNetwork):
             stuck = [f"{r.a}-{r.b}" for r in self.cluster.channel_records if r.a in down or r.b in down]
             raise NetworkStateError(f"reset_balances: cannot reset channels {', '.join(stuck)}: "
                                     f"{', '.join(down)} do not answer")
+        self._swaps.cancel_all()
+        self._wallets.restore()
         return self._pay_back_to_initial()
 
     _reset_hint = "lngym cannot rebuild nodes it did not start; move the liquidity back by hand"

@@ -1,11 +1,20 @@
-"""SimLN's nodes file (``{"nodes": [{"id", "address", "macaroon", "cert"}]}``) plus lngym's bitcoin entry.
+"""SimLN's nodes file (``{"nodes": [{"id", "address", "macaroon", "cert"}]}``) plus lngym's bitcoin and swap entries.
 
-The bitcoin entry is lngym's own, optional, for mining on a regtest chain::
+Both entries are lngym's own and optional. ``bitcoin`` is for mining on a regtest chain::
 
     "bitcoin": {"rpchost": "127.0.0.1:18334", "rpcuser": "u", "rpcpass": "p", "cert": "/path/rpc.cert"}
 
-(btcd's JSON-RPC over TLS). SimLN's ``activity`` list may be there too; attach ignores
-it. Every problem is one line naming the node and the field.
+(btcd's JSON-RPC over TLS). ``swap`` makes one of the nodes the swap server, with a
+scenario's ``[swap]`` terms (``lngym.scenario.SwapService``; its ``server`` is a node's
+``id``)::
+
+    "swap": {"server": "carol", "base_fee_sat": 100, "fee_ppm": 5000, "confirmations": 3,
+             "min_sat": 50000, "max_sat": 1500000, "miner_fee_sat": 300}
+
+A swap's on-chain leg confirms only as blocks are mined, so ``swap`` needs ``bitcoin``;
+its ``reserve_sat`` is the server's wallet as attach finds it, not a term to give.
+SimLN's ``activity`` list may be there too; attach ignores it. Every problem is one
+line naming the node and the field.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lngym.errors import LngymError
+from lngym.scenario import SwapService, swap_from_dict
 
 NODE_FIELDS = ("id", "address", "macaroon", "cert")
 BITCOIN_FIELDS = ("rpchost", "rpcuser", "rpcpass", "cert")
@@ -45,8 +55,18 @@ class BitcoinEntry:
     cert: str
 
 
-def read_nodes_file(path: str | Path) -> tuple[list[NodeEntry], BitcoinEntry | None]:
-    """The nodes and the optional bitcoin entry of ``path``; AttachError on anything missing or wrong."""
+@dataclass(frozen=True)
+class NodesFile:
+    """A checked nodes file: the nodes, and the optional bitcoin and swap entries."""
+
+    nodes: list[NodeEntry]
+    bitcoin: BitcoinEntry | None
+    #: The swap server's terms; ``server`` is the id of one of ``nodes``.
+    swap: SwapService | None
+
+
+def read_nodes_file(path: str | Path, swap_server: str | None = None) -> NodesFile:
+    """The nodes file at ``path``; AttachError on anything missing or wrong (see ``parse_nodes``)."""
     path = Path(path)
     try:
         raw = json.loads(path.read_text())
@@ -54,11 +74,12 @@ def read_nodes_file(path: str | Path) -> tuple[list[NodeEntry], BitcoinEntry | N
         raise AttachError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise AttachError(f"{path}: not valid JSON: {exc}") from None
-    return parse_nodes(raw, path)
+    return parse_nodes(raw, path, swap_server)
 
 
-def parse_nodes(raw: Any, path: Path) -> tuple[list[NodeEntry], BitcoinEntry | None]:
-    """A parsed nodes file (relative paths are relative to ``path``'s folder)."""
+def parse_nodes(raw: Any, path: Path, swap_server: str | None = None) -> NodesFile:
+    """A parsed nodes file (relative paths are relative to ``path``'s folder); ``swap_server``
+    (``lngym attach --swap-server``) names the server in place of the swap entry's."""
     if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), list) or not raw["nodes"]:
         raise AttachError(f"{path}: expected an object with a non-empty \"nodes\" list")
     base = path.parent
@@ -68,7 +89,11 @@ def parse_nodes(raw: Any, path: Path) -> tuple[list[NodeEntry], BitcoinEntry | N
         if ids.count(node_id) > 1:
             raise AttachError(f"{path}: node {node_id!r} appears more than once")
     bitcoin = _bitcoin(raw["bitcoin"], base, path) if raw.get("bitcoin") is not None else None
-    return nodes, bitcoin
+    swap_entry = raw.get("swap")
+    if swap_server is not None:
+        swap_entry = {**(swap_entry if isinstance(swap_entry, dict) else {}), "server": swap_server}
+    swap = _swap(swap_entry, ids, bitcoin, path) if swap_entry is not None else None
+    return NodesFile(nodes, bitcoin, swap)
 
 
 def _node(entry: Any, index: int, base: Path, path: Path) -> NodeEntry:
@@ -94,6 +119,23 @@ def _bitcoin(entry: Any, base: Path, path: Path) -> BitcoinEntry:
             raise AttachError(f"bitcoin: missing field {key!r} (a non-empty string)")
     cert = _existing(base, entry["cert"], "bitcoin: cert")
     return BitcoinEntry(entry["rpchost"], entry["rpcuser"], entry["rpcpass"], cert)
+
+
+def _swap(entry: Any, ids: list[str], bitcoin: BitcoinEntry | None, path: Path) -> SwapService:
+    """The swap entry checked as a scenario's [swap] table is, naming the field at fault."""
+
+    def fail(field: str, expected: str, got: Any) -> AttachError:
+        return AttachError(f"{path}: {field}: expected {expected}, got {got!r}")
+
+    if isinstance(entry, dict) and "reserve_sat" in entry:
+        raise AttachError(f"{path}: swap.reserve_sat: lngym funds nothing on an attached network; the server's "
+                          "reserve is its wallet as attach finds it: leave reserve_sat out")
+    service = swap_from_dict(entry, ids, fail)
+    assert service is not None  # called only with an entry
+    if bitcoin is None:
+        raise AttachError(f"{path}: swap: a swap's on-chain leg needs blocks lngym mines: add a \"bitcoin\" entry "
+                          f"({', '.join(BITCOIN_FIELDS)}) for the chain's btcd")
+    return service
 
 
 def _existing(base: Path, value: str, where: str) -> str:

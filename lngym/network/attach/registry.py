@@ -4,9 +4,9 @@ The registration is the home's ``network.json`` with ``"backend": "attach"``
 (the file a native home keeps, so one look tells which backend a home holds):
 the nodes' endpoints, the optional bitcoin entry, the channels lngym found
 between the attached nodes with their balances at attach time (what
-``reset_balances`` returns to) and the scenario derived from them. Everything
-is read and checked before anything is written, so a bad nodes file registers
-nothing.
+``reset_balances`` returns to) and the scenario derived from them, with the
+swap server if the nodes file names one. Everything is read and checked
+before anything is written, so a bad nodes file registers nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from lngym.network.attach.nodes_file import (
 )
 from lngym.network.attach.polar import polar_nodes
 from lngym.network.native.state import STATE_FILE, ChannelRecord
-from lngym.scenario import Scenario, scenario_from_dict
+from lngym.scenario import Scenario, SwapService, scenario_from_dict
 
 BACKEND = "attach"
 _PUBKEY = re.compile(r"^0[23][0-9a-f]{64}$")
@@ -63,16 +63,21 @@ def attached_scenario(home: str | os.PathLike[str]) -> Scenario:
     return registered_scenario(registration, path)
 
 
-def register(nodes_file: str | Path, home: str | os.PathLike[str], polar: bool = False) -> dict[str, Any]:
+def register(nodes_file: str | Path, home: str | os.PathLike[str], polar: bool = False,
+             swap_server: str | None = None) -> dict[str, Any]:
     """Connect to every node of ``nodes_file`` (or of a Polar network folder), derive the scenario
-    and write the registration."""
+    and write the registration; ``swap_server`` (a node's id) names the swap server."""
     home = Path(home).expanduser().resolve()
     if (home / STATE_FILE).exists() and read_registration(home) is None:
         raise AttachError(f"{home} already holds a network lngym started; attach under another --home")
+    if polar and swap_server is not None:
+        raise AttachError("--swap-server: swaps need blocks lngym mines through btcd, and a Polar network's "
+                          "bitcoin node is Bitcoin Core; attach a nodes file with a \"bitcoin\" entry instead")
     if polar:
-        entries, bitcoin = parse_nodes(polar_nodes(Path(nodes_file)), Path(nodes_file) / "nodes.json")
+        parsed = parse_nodes(polar_nodes(Path(nodes_file)), Path(nodes_file) / "nodes.json")
     else:
-        entries, bitcoin = read_nodes_file(nodes_file)
+        parsed = read_nodes_file(nodes_file, swap_server)
+    entries = parsed.nodes
     clients = {entry.id: _connect(entry) for entry in entries}
     try:
         infos = {node_id: client.get_info() for node_id, client in clients.items()}
@@ -81,18 +86,19 @@ def register(nodes_file: str | Path, home: str | os.PathLike[str], polar: bool =
         views = {names[e.id]: _read(clients[e.id], e, "ListChannels", lambda c: c.list_channels()) for e in entries}
         first = entries[0]
         graph = _read(clients[first.id], first, "DescribeGraph", lambda c: c.describe_graph())
+        swap = _swap_terms(parsed.swap, entries, clients, names)
     finally:
         for client in clients.values():
             client.close()
     channels, skipped = _channels(views, pubkeys)
     if not channels:
         raise AttachError("the nodes have no open channels between each other; open some, then attach")
-    scenario = _scenario(home, list(pubkeys), channels, _node_policies(graph, pubkeys))
+    scenario = _scenario(home, list(pubkeys), channels, _node_policies(graph, pubkeys), swap)
     registration = {
         "backend": BACKEND,
         "nodes_file": str(Path(nodes_file).resolve()),
         "nodes": {names[e.id]: {**asdict(e), "pubkey": pubkeys[names[e.id]]} for e in entries},
-        "bitcoin": asdict(bitcoin) if bitcoin is not None else None,
+        "bitcoin": asdict(parsed.bitcoin) if parsed.bitcoin is not None else None,
         "channels": [asdict(c) for c in channels],
         "skipped_channels": skipped,
         "scenario": scenario,
@@ -140,6 +146,17 @@ def _read(client: LndClient, entry: NodeEntry, call: str, read: Any) -> Any:
         return read(client)
     except NodeError as exc:
         raise AttachError(f"node {entry.id}: {call} failed: {_diagnose(str(exc), entry)}") from None
+
+
+def _swap_terms(swap: SwapService | None, entries: list[NodeEntry], clients: dict[str, LndClient],
+                names: dict[str, str]) -> dict[str, Any] | None:
+    """The scenario's [swap] table: the file's terms, the server by its name here and, as its
+    reserve, the confirmed balance of its wallet now (lngym funds nothing it did not start)."""
+    if swap is None:
+        return None
+    server = next(e for e in entries if e.id == swap.server)
+    wallet = _read(clients[server.id], server, "WalletBalance", lambda c: c.wallet_balance())
+    return asdict(replace(swap, server=names[server.id], reserve_sat=int(wallet.confirmed_balance)))
 
 
 def _names(entries: list[NodeEntry], aliases: dict[str, str]) -> dict[str, str]:
@@ -209,9 +226,10 @@ def _node_policies(graph: Any, pubkeys: dict[str, str]) -> dict[str, dict[str, i
 
 
 def _scenario(home: Path, nodes: list[str], channels: list[ChannelRecord],
-              policies: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """The scenario of the attached network: its nodes, channels (split at attach time) and policies."""
-    return {
+              policies: dict[str, dict[str, int]], swap: dict[str, Any] | None) -> dict[str, Any]:
+    """The scenario of the attached network: its nodes, channels (split at attach time), policies
+    and swap server."""
+    scenario = {
         "name": f"attached-{home.name}",
         "description": "read from the nodes by `lngym attach`",
         "nodes": nodes,
@@ -219,3 +237,4 @@ def _scenario(home: Path, nodes: list[str], channels: list[ChannelRecord],
                       "split": round(c.initial_a / c.capacity, 6)} for c in channels],
         "policy": {"nodes": policies},
     }
+    return scenario if swap is None else {**scenario, "swap": swap}

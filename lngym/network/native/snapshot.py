@@ -17,7 +17,7 @@ from typing import Any
 
 from lngym.errors import NodeError
 from lngym.network.base import ChannelState, Snapshot
-from lngym.network.native.cluster import NativeCluster
+from lngym.network.native.cluster_view import ClusterView
 from lngym.network.native.state import ChannelRecord
 from lngym.wait import WaitTimeout, wait_until
 
@@ -28,7 +28,7 @@ SETTLE_TIMEOUT = 3.0
 class SnapshotReader:
     """Reads agreed snapshots of a cluster's channels and remembers the last one."""
 
-    def __init__(self, cluster: NativeCluster, held: Callable[[], Collection[bytes]] = frozenset) -> None:
+    def __init__(self, cluster: ClusterView, held: Callable[[], Collection[bytes]] = frozenset) -> None:
         """``held``: the payment hashes whose HTLCs are held on purpose right now."""
         self.cluster = cluster
         self.held = held

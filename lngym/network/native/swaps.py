@@ -29,7 +29,7 @@ from lngym.lnd.invoices import new_preimage
 from lngym.lnd.protos import lightning_pb2
 from lngym.network import failures, limits
 from lngym.network.base import FAILED, SUCCEEDED, SWAP_OUT, PaymentRequest, SwapResult
-from lngym.network.native.cluster import NativeCluster
+from lngym.network.native.cluster_view import ClusterView
 from lngym.network.native.payments import result_from_payment
 from lngym.scenario import SwapService
 from lngym.wait import WaitTimeout, wait_until
@@ -55,9 +55,9 @@ class _Pending:
 
 
 class NativeSwapDesk:
-    """Swaps in flight on a native network, finished as lngym mines blocks."""
+    """Swaps in flight on live LND (a native or an attached network), finished as lngym mines blocks."""
 
-    def __init__(self, cluster: NativeCluster) -> None:
+    def __init__(self, cluster: ClusterView) -> None:
         self.cluster = cluster
         self.pending: list[_Pending] = []
         self._ids = itertools.count(1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from lngym.errors import NetworkStateError, NodeError
 from lngym.network.native.bootstrap import funder_of
-from lngym.network.native.cluster import NativeCluster
+from lngym.network.native.cluster_view import ClusterView
 from lngym.network.native.swaps import NativeSwapDesk
 from lngym.wait import wait_until
 
@@ -31,7 +31,7 @@ SETTLE_TIMEOUT_S = 30.0
 class WalletKeeper:
     """Records each node's confirmed on-chain balance and restores it on demand."""
 
-    def __init__(self, cluster: NativeCluster, swaps: NativeSwapDesk) -> None:
+    def __init__(self, cluster: ClusterView, swaps: NativeSwapDesk) -> None:
         self.cluster = cluster
         self.swaps = swaps
         self.initial: dict[str, int] = {}
