@@ -465,9 +465,11 @@ class Network(abc.ABC):
         self._require_started(kind)
         if kind == SWAP_IN:
             funds = self._wallet_balances().get(node, 0)
-            if funds < amount_sat + miner_fee:
+            spendable = limits.spendable_sat(self.scenario, node, funds)
+            if spendable < amount_sat + miner_fee:
                 raise InsufficientFundsError(
-                    f"{kind}: {node} has {funds:,} sat on-chain, less than {amount_sat:,} + {miner_fee:,} miner fee"
+                    f"{kind}: {node} may spend {max(spendable, 0):,} of its {funds:,} sat on-chain (LND keeps "
+                    f"{funds - spendable:,} as its anchor reserve), less than {amount_sat:,} + {miner_fee:,} miner fee"
                 )
         else:
             local = self._local_funds(node, channel)

@@ -6,7 +6,7 @@ a swap sized to bring the channel back towards its target, spends at most a fee
 budget over a period, and never runs two swaps on one channel at once. Here:
 a local share below ``low`` asks for a Loop In, above ``high`` for a Loop Out,
 for the amount that brings it back to ``target``, clipped to the server's
-min/max and to what the wallet can pay.
+min/max and to what the wallet can pay (less LND's anchor reserve, which it may not spend).
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ def sized_swap(
     """A swap of about ``wanted`` sat the server accepts and ``node`` can pay for, or None."""
     amount = min(wanted, service.max_sat)
     if kind == SWAP_IN:
-        amount = min(amount, wallets.get(node, 0) - service.miner_fee_sat)
+        amount = min(amount, limits.spendable_sat(state.scenario, node, wallets.get(node, 0)) - service.miner_fee_sat)
     else:
         spare = channel.balance_of(node) - limits.reserve_sat(channel.capacity_sat)
         amount = min(amount, spare - service.server_fee_sat(amount))
-        amount = min(amount, wallets.get(service.server, 0))
+        amount = min(amount, limits.spendable_sat(state.scenario, service.server, wallets.get(service.server, 0)))
     if amount < service.min_sat:
         return None
     return SwapSuggestion(node, kind, amount, channel.index)
