@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from lngym.errors import SettingError
 from lngym.network import limits
 from lngym.network.base import (
+    FAILED,
     SWAP_IN,
     SWAP_OUT,
     ChannelState,
@@ -61,6 +64,14 @@ def test_autoloop_sizes_a_loop_in_to_what_the_wallet_may_spend_and_skips_below_t
     funds = {"alice": reserve + 200_300, "loop": 50_000_000}
     assert Autoloop().decide(state(MERCHANTS, {0: 0.1}, wallets=funds)) == [SwapSuggestion("alice", SWAP_IN, 200_000, 0)]
     assert Autoloop().decide(state(MERCHANTS, {0: 0.1}, wallets={"alice": reserve + 40_000})) == []
+
+
+def test_autoloop_rests_a_channel_whose_swap_failed_and_returns_to_it_after_the_backoff() -> None:
+    failed = replace(pending_on(0), status=FAILED, failure_reason="no_route", started_height=7, finished_height=10)
+    policy = Autoloop(failure_backoff_blocks=20)
+    lopsided = state(MERCHANTS, {0: 0.1, 1: 0.1})  # alice and eve both want a Loop In
+    assert policy.decide(replace(lopsided, ended=(failed,), height=29)) == [SwapSuggestion("eve", SWAP_IN, 400_000, 1)]
+    assert SwapSuggestion("alice", SWAP_IN, 400_000, 0) in policy.decide(replace(lopsided, ended=(failed,), height=30))
 
 
 def test_autoloop_stops_when_the_fee_budget_of_the_window_is_spent_and_resumes_after_it() -> None:
