@@ -75,8 +75,9 @@ class SwapService:
     """A submarine swap server (Loop-like) inside the network: one of the scenario's nodes.
 
     ``[swap]`` in a scenario. Its fee is ``base_fee_sat + fee_ppm`` of the amount;
-    the on-chain leg confirms after ``confirmations`` blocks; ``reserve_sat`` is the
-    on-chain balance it starts with (what it can pay out in swaps out). The twin
+    the on-chain leg confirms after ``confirmations`` blocks; ``reserve_sat`` is what
+    it can pay out in swaps out on the twin (live, the server is the deep wallet that
+    funded the network and holds the rest of the mined coins, far more). The twin
     charges each swap's on-chain transaction ``miner_fee_sat`` (the live backend
     pays whatever LND's wallet pays).
     """
@@ -123,7 +124,8 @@ class Scenario:
     node_policies: Mapping[str, FeePolicy] = field(default_factory=dict)
     #: The swap server, if the scenario has one ([swap]).
     swap: SwapService | None = None
-    #: On-chain funds each node's wallet starts with, in sat ([wallets]); others start empty.
+    #: On-chain funds each node may spend when an episode starts, in sat ([wallets]; others:
+    #: none). Its wallet holds LND's anchor reserve on top (``limits.starting_wallets``).
     wallets: Mapping[str, int] = field(default_factory=dict)
 
     def policy_of(self, name: str) -> FeePolicy:
@@ -134,6 +136,15 @@ class Scenario:
     def node_set(self) -> frozenset[str]:
         """The node names, for lookups that must not scan the tuple."""
         return frozenset(self.nodes)
+
+    @cached_property
+    def channel_counts(self) -> Mapping[str, int]:
+        """How many channels each node has (a node without any is missing)."""
+        counts: dict[str, int] = {}
+        for spec in self.channels:
+            counts[spec.a] = counts.get(spec.a, 0) + 1
+            counts[spec.b] = counts.get(spec.b, 0) + 1
+        return counts
 
     @cached_property
     def _channel_by_pair(self) -> dict[frozenset[str], int]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from lngym.errors import SettingError
+from lngym.network import limits
 from lngym.network.base import (
+    FAILED,
     SWAP_IN,
     SWAP_OUT,
     ChannelState,
@@ -55,10 +59,19 @@ def test_autoloop_leaves_channels_inside_its_thresholds_and_with_a_swap_in_fligh
     assert Autoloop().decide(state(MERCHANTS, {0: 0.1}, pending=[pending_on(0)])) == []
 
 
-def test_autoloop_sizes_a_loop_in_to_the_wallet_and_skips_below_the_server_minimum() -> None:
-    funds = {"alice": 200_300, "loop": 50_000_000}
+def test_autoloop_sizes_a_loop_in_to_what_the_wallet_may_spend_and_skips_below_the_server_minimum() -> None:
+    reserve = limits.anchor_reserve_sat(MERCHANTS, "alice")  # LND's, on top of what alice may spend
+    funds = {"alice": reserve + 200_300, "loop": 50_000_000}
     assert Autoloop().decide(state(MERCHANTS, {0: 0.1}, wallets=funds)) == [SwapSuggestion("alice", SWAP_IN, 200_000, 0)]
-    assert Autoloop().decide(state(MERCHANTS, {0: 0.1}, wallets={"alice": 40_000})) == []
+    assert Autoloop().decide(state(MERCHANTS, {0: 0.1}, wallets={"alice": reserve + 40_000})) == []
+
+
+def test_autoloop_rests_a_channel_whose_swap_failed_and_returns_to_it_after_the_backoff() -> None:
+    failed = replace(pending_on(0), status=FAILED, failure_reason="no_route", started_height=7, finished_height=10)
+    policy = Autoloop(failure_backoff_blocks=20)
+    lopsided = state(MERCHANTS, {0: 0.1, 1: 0.1})  # alice and eve both want a Loop In
+    assert policy.decide(replace(lopsided, ended=(failed,), height=29)) == [SwapSuggestion("eve", SWAP_IN, 400_000, 1)]
+    assert SwapSuggestion("alice", SWAP_IN, 400_000, 0) in policy.decide(replace(lopsided, ended=(failed,), height=30))
 
 
 def test_autoloop_stops_when_the_fee_budget_of_the_window_is_spent_and_resumes_after_it() -> None:
@@ -91,9 +104,9 @@ def test_make_policy_knows_the_baselines_and_refuses_others() -> None:
 
 def test_executor_skips_a_swap_the_network_refuses_now_and_changes_nothing() -> None:
     sim = Sim(MERCHANTS)
-    executed = Executor(sim).execute([SwapSuggestion("carol", SWAP_IN, 100_000, 2)])  # carol has no wallet
-    assert executed.results == [] and "on-chain" in executed.skipped[0][1]
-    assert sim.wallet_balances()["carol"] == 0 and sim.pending_swaps() == []
+    executed = Executor(sim).execute([SwapSuggestion("carol", SWAP_IN, 100_000, 2)])  # carol has only her reserve
+    assert executed.results == [] and "anchor reserve" in executed.skipped[0][1]
+    assert sim.wallet_balances()["carol"] == limits.anchor_reserve_sat(MERCHANTS, "carol") and sim.pending_swaps() == []
 
 
 def test_fork_leaves_the_twin_it_came_from_untouched() -> None:

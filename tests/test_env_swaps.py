@@ -140,8 +140,8 @@ def test_observations_with_wallets_and_pending_swaps_pass_gymnasiums_checks(kind
     pending = obs[-5:] if kind == "chain" else obs["pending"]
     wallets = obs[5:11] if kind == "chain" else obs["wallets"]
     assert pending.tolist() == [1.0, 0, 0, 0, 0]
-    alice = MERCHANTS.nodes.index("alice")
-    assert wallets[alice] == pytest.approx(9_799_700 / (9_799_700 + 1_000_000))
+    alice = MERCHANTS.nodes.index("alice")  # 10 M to spend + 10,000 anchor reserve − 200,000 − 300 miner fee
+    assert wallets[alice] == pytest.approx(9_809_700 / (9_809_700 + 1_000_000))
 
 
 def test_action_masks_needs_a_discrete_env() -> None:
@@ -164,8 +164,8 @@ def test_policy_state_of_a_running_network_has_wallets_and_pending_swaps() -> No
     e = env()
     e.reset(seed=0)
     e.step_with([SwapSuggestion("alice", SWAP_IN, 200_000, 0)])
-    state = PolicyState.of(e.network)
-    assert state.pending_channels() == {0} and state.height == 1 and state.wallets["alice"] == 9_799_700
+    state = PolicyState.of(e.network)  # alice: 10 M + 10,000 anchor reserve − 200,000 − 300 miner fee
+    assert state.pending_channels() == {0} and state.height == 1 and state.wallets["alice"] == 9_809_700
 
 
 def test_decisions_benchmark_runs_end_to_end_with_its_ci_columns() -> None:

@@ -190,5 +190,7 @@ def test_reset_puts_the_wallets_back_after_swaps_both_ways(swaps: NativeNetwork)
     swaps.reset_balances()
     after = swaps.wallet_balances()
     assert {n: after[n] for n in ("alice", "bob")} == {n: wallets[n] for n in ("alice", "bob")}
+    # ... and those are the scenario's, as the twin starts from them: its funds plus LND's anchor reserve.
+    assert {n: after[n] for n in ("alice", "bob")} == {"alice": 3_000_000 + 20_000, "bob": 20_000}
     assert not swaps.pending_swaps()
     assert [c.balance_a_sat for c in swaps.snapshot().channels] == [c.balance_a_sat for c in channels]

@@ -1,15 +1,18 @@
 """The twin's on-chain side of swaps: confirmed wallets, as LND reports them on the live backend.
 
-Coins sent to a wallet count from the next block; coins sent from it leave at
-once; a send costs its sender the calibrated fee (the scenario's miner fee by
-default). tests/test_live_swaps.py checks the same on real LND.
+Wallets start with the scenario's funds plus LND's anchor reserve. Coins sent
+to a wallet count from the next block; coins sent from it leave at once; a send
+costs its sender the calibrated fee (the scenario's miner fee by default). tests/test_live_swaps.py checks the same on real LND.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from lngym.network.base import FAILED, SUCCEEDED
+import pytest
+
+from lngym.errors import InsufficientFundsError
+from lngym.network.base import FAILED, PENDING, SUCCEEDED
 from lngym.network.sim import Sim
 from lngym.scenario import load_scenario
 
@@ -84,3 +87,25 @@ def test_a_nodes_later_sends_spend_its_change_and_cost_the_change_fee() -> None:
     assert sim.wallet_balances()["alice"] == wallets["alice"] - 200_000 - 304 - 283
     sim.reset_balances()  # a reset restores the wallets as they were, first send included
     assert sim.swap_in("alice", 100_000, channel=2).miner_fee_sat == 304
+
+
+def test_wallets_start_with_the_scenarios_funds_plus_lnds_anchor_reserve_which_no_loop_in_may_spend() -> None:
+    sim = twin()
+    # alice and bob have two channels each, loop two: 20,000 sat of anchor reserve apiece.
+    assert sim.wallet_balances() == {"alice": 3_020_000, "bob": 20_000, "loop": 50_020_000}
+    assert sim.swap_in("alice", 1_500_000, channel=2).status == PENDING  # 1,500,300 sat with its miner fee
+    with pytest.raises(InsufficientFundsError, match="anchor reserve"):
+        sim.swap_in("alice", 1_499_700 - 300 + 1, channel=0)
+    assert sim.swap_in("alice", 1_499_700 - 300, channel=0).status == PENDING
+    assert sim.wallet_balances()["alice"] == 20_000
+
+
+def test_the_twin_remembers_the_swaps_that_ended_until_a_reset() -> None:
+    sim = twin()
+    refused = sim.swap_in("alice", 900_000, channel=2)  # ends failed: nothing comes in through loop-alice
+    ok = sim.swap_out("alice", 200_000, channel=0)
+    sim.mine(3)
+    assert [(s.swap_id, s.status) for s in sim.ended_swaps()] == [(refused.swap_id, FAILED), (ok.swap_id, SUCCEEDED)]
+    assert sim.fork().ended_swaps() == sim.ended_swaps()
+    sim.reset_balances()
+    assert sim.ended_swaps() == []

@@ -407,7 +407,8 @@ def _rebalance_info(result: PaymentResult) -> dict[str, Any]:
 
 
 def _swap_info(result: SwapResult) -> dict[str, Any]:
-    """An ended swap's outcome, without clock fields."""
+    """An ended swap's outcome, without clock fields; ``failure_detail`` says why one failed in
+    words (for a swap live LND refused at its start, LND's own error)."""
     return {
         "swap_id": result.swap_id,
         "kind": result.kind,
@@ -421,4 +422,5 @@ def _swap_info(result: SwapResult) -> dict[str, Any]:
         "miner_fee_sat": result.miner_fee_sat,
         "blocks": result.blocks,
         "failure_reason": result.failure_reason,
+        "failure_detail": result.failure_detail,
     }

@@ -61,13 +61,13 @@ def _swap_why_not(swap: SwapSuggestion, state: PolicyState) -> str | None:
     if swap.channel in state.pending_channels():
         return f"channel {swap.channel} has a swap in flight"
     if swap.kind == SWAP_IN:
-        funds = state.wallets.get(swap.node, 0)
+        funds = limits.spendable_sat(state.scenario, swap.node, state.wallets.get(swap.node, 0))
         if funds < swap.amount_sat + service.miner_fee_sat:
-            return f"{swap.node} has {funds:,} sat on-chain, less than {swap.amount_sat:,} + miner fee"
+            return f"{swap.node} may spend {max(funds, 0):,} sat on-chain, less than {swap.amount_sat:,} + miner fee"
         return None
     spare = channel.balance_of(swap.node) - limits.reserve_sat(channel.capacity_sat)
     if spare < swap.amount_sat + service.server_fee_sat(swap.amount_sat):
         return f"{swap.node} has {max(spare, 0):,} sat to move in channel {swap.channel}, less than the swap"
-    if state.wallets.get(service.server, 0) < swap.amount_sat:
+    if limits.spendable_sat(state.scenario, service.server, state.wallets.get(service.server, 0)) < swap.amount_sat:
         return f"the server {service.server} lacks the on-chain funds"
     return None

@@ -76,6 +76,17 @@ class WalletCalls:
         )
         return str(self._call(self.lightning, "SendCoins", request).txid)
 
+    def sweep(self, address: str, sat_per_vbyte: int, label: str = "") -> str:
+        """Send every confirmed coin the node may spend to ``address``; returns the txid.
+
+        LND's send-all keeps back exactly its anchor reserve (as change), so the
+        wallet is left holding that reserve and nothing more: the one send whose
+        remainder is known before it is made, whatever its miner fee.
+        """
+        request = lightning_pb2.SendCoinsRequest(addr=address, send_all=True, sat_per_vbyte=sat_per_vbyte,
+                                                 label=label, min_confs=1)
+        return str(self._call(self.lightning, "SendCoins", request).txid)
+
     def estimate_fee(self, address: str, amount_sat: int, target_conf: int = DEFAULT_TARGET_CONF) -> Any:
         """What sending ``amount_sat`` to ``address`` would cost now (``fee_sat``, ``sat_per_vbyte``)."""
         _check_amount(self.name, amount_sat)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import time
+from collections import deque
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -214,6 +215,10 @@ class RebalanceSuggestion:
 
 ResultObserver = Callable[[PaymentResult], None]
 
+#: Ended swaps a network remembers (``Network.ended_swaps``): enough for any policy's look
+#: back over an episode, bounded for a network that runs for days under the bridge.
+ENDED_SWAPS_KEPT = 256
+
 
 class Network(abc.ABC):
     """A Lightning network of named nodes that can pay, rebalance and be reset.
@@ -231,6 +236,7 @@ class Network(abc.ABC):
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self._observers: list[ResultObserver] = []
+        self._ended_swaps: deque[SwapResult] = deque(maxlen=ENDED_SWAPS_KEPT)
 
     # -- what each backend provides ------------------------------------------------------
     @abc.abstractmethod
@@ -375,6 +381,7 @@ class Network(abc.ABC):
         rebuild from scratch, where the backend can (new node identities live).
         """
         self._require_started("reset_balances")
+        self._ended_swaps.clear()
         return self._reset_balances(hard)
 
     def height(self) -> int:
@@ -398,6 +405,11 @@ class Network(abc.ABC):
         """Swaps started and not yet ended, oldest first."""
         self._require_started("pending_swaps")
         return self._pending_swaps()
+
+    def ended_swaps(self) -> list[SwapResult]:
+        """Swaps that ended since the last reset (the last ``ENDED_SWAPS_KEPT``), oldest first:
+        those that failed at once as well, so a policy can tell a swap that keeps failing."""
+        return list(self._ended_swaps)
 
     def swap_fees(self, amount_sat: int) -> tuple[int, int]:
         """(server fee, miner fee) a swap of ``amount_sat`` costs, in sat."""
@@ -467,9 +479,11 @@ class Network(abc.ABC):
         self._require_started(kind)
         if kind == SWAP_IN:
             funds = self._wallet_balances().get(node, 0)
-            if funds < amount_sat + miner_fee:
+            spendable = limits.spendable_sat(self.scenario, node, funds)
+            if spendable < amount_sat + miner_fee:
                 raise InsufficientFundsError(
-                    f"{kind}: {node} has {funds:,} sat on-chain, less than {amount_sat:,} + {miner_fee:,} miner fee"
+                    f"{kind}: {node} may spend {max(spendable, 0):,} of its {funds:,} sat on-chain (LND keeps "
+                    f"{funds - spendable:,} as its anchor reserve), less than {amount_sat:,} + {miner_fee:,} miner fee"
                 )
         else:
             local = self._local_funds(node, channel)
@@ -492,6 +506,8 @@ class Network(abc.ABC):
             raise NotRunningError(f"{call}: the network is not started; call start() first")
 
     def _report(self, result: PaymentResult) -> PaymentResult:
+        if isinstance(result, SwapResult) and result.status != PENDING:
+            self._ended_swaps.append(result)
         for observer in self._observers:
             observer(result)
         return result

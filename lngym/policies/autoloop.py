@@ -6,7 +6,10 @@ a swap sized to bring the channel back towards its target, spends at most a fee
 budget over a period, and never runs two swaps on one channel at once. Here:
 a local share below ``low`` asks for a Loop In, above ``high`` for a Loop Out,
 for the amount that brings it back to ``target``, clipped to the server's
-min/max and to what the wallet can pay.
+min/max and to what the wallet can pay (less LND's anchor reserve, which it may not spend).
+Like Loop's ``failurebackoff``, a channel whose swap failed gets no new one for a
+while: the conditions that failed it (no route, no funds) rarely clear in a block,
+and each retry would cost fees again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from lngym.scenario import SwapService
 #: Swap fees (server + miner) a swapping baseline may commit per window of blocks, and the window.
 DEFAULT_FEE_BUDGET_SAT = 50_000
 DEFAULT_WINDOW_BLOCKS = 100
+#: Blocks a channel rests after a failed swap: Loop's default failure backoff of 24 hours.
+DEFAULT_FAILURE_BACKOFF_BLOCKS = 144
 
 
 class FeeBudget:
@@ -69,11 +74,11 @@ def sized_swap(
     """A swap of about ``wanted`` sat the server accepts and ``node`` can pay for, or None."""
     amount = min(wanted, service.max_sat)
     if kind == SWAP_IN:
-        amount = min(amount, wallets.get(node, 0) - service.miner_fee_sat)
+        amount = min(amount, limits.spendable_sat(state.scenario, node, wallets.get(node, 0)) - service.miner_fee_sat)
     else:
         spare = channel.balance_of(node) - limits.reserve_sat(channel.capacity_sat)
         amount = min(amount, spare - service.server_fee_sat(amount))
-        amount = min(amount, wallets.get(service.server, 0))
+        amount = min(amount, limits.spendable_sat(state.scenario, service.server, wallets.get(service.server, 0)))
     if amount < service.min_sat:
         return None
     return SwapSuggestion(node, kind, amount, channel.index)
@@ -87,18 +92,24 @@ class Autoloop:
     def __init__(
         self, low: float = 0.2, high: float = 0.8, target: float = 0.5,
         fee_budget_sat: int = DEFAULT_FEE_BUDGET_SAT, window_blocks: int = DEFAULT_WINDOW_BLOCKS,
+        failure_backoff_blocks: int = DEFAULT_FAILURE_BACKOFF_BLOCKS,
     ) -> None:
         if not 0.0 <= low < target < high <= 1.0:
             raise SettingError(f"thresholds must satisfy 0 ≤ low < target < high ≤ 1, got {low}, {target}, {high}")
+        if isinstance(failure_backoff_blocks, bool) or not isinstance(failure_backoff_blocks, int) \
+                or failure_backoff_blocks < 0:
+            raise SettingError(f"failure backoff must be a whole number of blocks ≥ 0, got {failure_backoff_blocks!r}")
         self.low, self.high, self.target = low, high, target
         self.budget = FeeBudget(fee_budget_sat, window_blocks)
+        self.failure_backoff_blocks = failure_backoff_blocks
 
     def decide(self, state: PolicyState) -> list[Decision]:
-        """At most one swap per channel without one in flight, most lopsided channel first."""
+        """At most one swap per channel without one in flight or a recent failure, most
+        lopsided channel first."""
         service = state.scenario.swap
         if service is None:
             return []
-        busy = state.pending_channels()
+        busy = state.pending_channels() | state.failed_channels(state.height - self.failure_backoff_blocks)
         wallets = dict(state.wallets)
         wanted: list[tuple[float, str, ChannelState, str, int]] = []
         for channel in state.snapshot.channels:
@@ -126,7 +137,8 @@ class Autoloop:
 
     def __repr__(self) -> str:
         return (f"Autoloop(low={self.low}, high={self.high}, target={self.target}, "
-                f"fee_budget_sat={self.budget.budget_sat}, window_blocks={self.budget.window_blocks})")
+                f"fee_budget_sat={self.budget.budget_sat}, window_blocks={self.budget.window_blocks}, "
+                f"failure_backoff_blocks={self.failure_backoff_blocks})")
 
 
 def affordable_swap(

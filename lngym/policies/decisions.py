@@ -1,7 +1,7 @@
 """What a policy sees and what it may ask for: the one vocabulary of every liquidity decision.
 
 A policy is handed a ``PolicyState`` (channels, on-chain wallets, swaps in
-flight, chain height and the scenario) and returns decisions: circular
+flight and ended, chain height and the scenario) and returns decisions: circular
 rebalances (``RebalanceSuggestion``, the seed's message) or submarine swaps
 (``SwapSuggestion``). It never touches the network itself, so the env, ``lngym
 simulate``, the benchmarks and the bridge carry out the very same decisions
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from lngym.network.base import (
+    FAILED,
     SWAP_IN,
     SWAP_OUT,
     Network,
@@ -54,6 +55,8 @@ class PolicyState:
     wallets: Mapping[str, int] = field(default_factory=dict)
     pending: tuple[SwapResult, ...] = ()
     height: int = 0
+    #: Swaps that ended since the last reset, oldest first (``Network.ended_swaps``).
+    ended: tuple[SwapResult, ...] = ()
 
     @classmethod
     def of(cls, network: Network) -> PolicyState:
@@ -62,12 +65,17 @@ class PolicyState:
             return cls(network.scenario, network.snapshot())
         return cls(
             network.scenario, network.snapshot(), network.wallet_balances(),
-            tuple(network.pending_swaps()), network.height(),
+            tuple(network.pending_swaps()), network.height(), tuple(network.ended_swaps()),
         )
 
     def pending_channels(self) -> set[int]:
         """Channels with a swap in flight (at most one swap per channel is the rule everywhere)."""
         return {s.channel for s in self.pending if s.channel is not None}
+
+    def failed_channels(self, since_height: int) -> set[int]:
+        """Channels with a swap that failed after ``since_height``."""
+        return {s.channel for s in self.ended if s.status == FAILED and s.channel is not None
+                and s.finished_height is not None and s.finished_height > since_height}
 
 
 class Policy(Protocol):

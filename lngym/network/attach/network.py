@@ -151,7 +151,8 @@ class AttachNetwork(NativeNetwork):
         if not self.is_running():
             raise NetworkStateError(f"no attached node in {self.home} answers; are they running?")
         self._started = True
-        self._record_wallets()
+        if self.scenario.swap is not None:
+            self._wallets.record()
 
     def stop(self) -> None:
         """Let go of the nodes (close the gRPC channels); they keep running."""

@@ -99,17 +99,18 @@ class NativeNetwork(ManagedNetwork):
     def up(self) -> None:
         self.cluster.up()
         self._started = True
-        self._record_wallets()
+        self._restore_wallets()
 
     def attach(self) -> None:
+        """Use the network running under home as it is: its next reset brings the wallets back."""
         self.cluster.attach()
         self._started = True
-        self._record_wallets()
 
-    def _record_wallets(self) -> None:
-        """With a swap server wallets change, and a reset puts them back to what they are now."""
+    def _restore_wallets(self) -> None:
+        """With a swap server the wallets are part of the state: bring them to the scenario's
+        (bootstrap leaves every channel opener the change of its funding)."""
         if self.scenario.swap is not None:
-            self._wallets.record()
+            self._wallets.restore()
 
     def down(self) -> None:
         self._started = False
@@ -286,12 +287,12 @@ class NativeNetwork(ManagedNetwork):
             self._swaps.pending = []  # the rebuilt network has none
             self.cluster.rebuild()
             self._snapshots.forget()
-            self._record_wallets()
+            self._restore_wallets()
             return self._snapshot()
         for name in self.down_nodes():
             self.cluster.restart_node(name)
         self._swaps.cancel_all()
-        self._wallets.restore()
+        self._restore_wallets()
         return self._pay_back_to_initial()
 
     #: What a failed soft reset suggests instead.

@@ -209,6 +209,7 @@ class Sim(Network):
         is copied: the fork learns from its own attempts only."""
         twin = copy.copy(self)
         twin._observers = []
+        twin._ended_swaps = copy.copy(self._ended_swaps)
         twin.engine = copy.copy(self.engine)
         twin.engine.balances = list(self.engine.balances)
         if self.engine.finder is not None:

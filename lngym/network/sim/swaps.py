@@ -10,7 +10,9 @@ server pays the node amount − server fee off-chain; if that payment cannot be
 routed the server refunds on-chain (another miner fee). The amounts follow the
 scenario's ``[swap]`` table; the same rules run live (``native``).
 
-Wallets are confirmed balances, as LND reports them: coins sent to a wallet
+Wallets start as ``limits.starting_wallets`` says (the scenario's funds plus
+LND's anchor reserve, which a node may not spend) and are confirmed balances, as
+LND reports them: coins sent to a wallet
 count from the block after they were sent (so a Loop Out's coins count after one
 block, before the swap ends), coins sent from it at once. An on-chain send
 costs its sender its ``send_fee_sat`` (the scenario's miner fee unless calibrated
@@ -54,9 +56,7 @@ class SwapDesk:
         self.graph = graph
         self.engine = engine
         self.height = 0
-        self._initial_wallets = {node: scenario.wallets.get(node, 0) for node in scenario.nodes}
-        if scenario.swap is not None:
-            self._initial_wallets[scenario.swap.server] += scenario.swap.reserve_sat
+        self._initial_wallets = limits.starting_wallets(scenario)
         self.wallets = dict(self._initial_wallets)
         self.pending: list[_Pending] = []
         #: Coins sent on-chain and not yet confirmed: (height they count from, node, sat).
@@ -161,10 +161,11 @@ class SwapDesk:
     # -- the two legs -------------------------------------------------------------------------
     def _start_out(self, base: SwapResult) -> SwapResult:
         service = self.service
-        if self.wallets[service.server] < base.amount_sat:
+        spendable = limits.spendable_sat(self.scenario, service.server, self.wallets[service.server])
+        if spendable < base.amount_sat:
             return self._failed(base, failures.SWAP_REFUSED,
-                                f"the server {service.server} has {self.wallets[service.server]:,} sat on-chain, "
-                                f"less than {base.amount_sat:,}")
+                                f"the server {service.server} may spend {spendable:,} sat on-chain (LND keeps "
+                                f"its anchor reserve), less than {base.amount_sat:,}")
         owed = (base.amount_sat + base.server_fee_sat) * K.MSAT
         pinned = (self.graph.edge_of(base.node, _other_end(self.scenario, base)), -1) if base.channel is not None else None
         outcome = self._pay(base.node, service.server, owed, pinned, hold=True)
