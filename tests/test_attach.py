@@ -82,6 +82,7 @@ def test_attached_network_runs_check_simulate_env_and_bridge_and_touches_nothing
 ) -> None:
     home = tmp_path / "attached"
     before = pids(network)
+    wallets = network.wallet_balances()
     assert main(["--home", str(home), "attach", str(nodes_file(network, tmp_path / "nodes.json"))]) == 0
     registration = json.loads((home / STATE_FILE).read_text())
     assert registration["backend"] == "attach"
@@ -115,6 +116,8 @@ def test_attached_network_runs_check_simulate_env_and_bridge_and_touches_nothing
     attached.mine(1)
     assert attached.height() == height + 1
     attached.reset_balances()  # both ends are attached: paid back to the split at attach time
+    # No swap server: the env's resets and this one moved no coin of nodes lngym did not fund.
+    assert attached.wallet_balances() == wallets
     with pytest.raises(Exception, match="did not start"):
         attached.reset_balances(hard=True)
     attached.stop()

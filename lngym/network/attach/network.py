@@ -242,7 +242,7 @@ class AttachNetwork(NativeNetwork):
             raise NetworkStateError(f"reset_balances: cannot reset channels {', '.join(stuck)}: "
                                     f"{', '.join(down)} do not answer")
         self._swaps.cancel_all()
-        self._wallets.restore()
+        self._restore_wallets()
         return self._pay_back_to_initial()
 
     _reset_hint = "lngym cannot rebuild nodes it did not start; move the liquidity back by hand"
