@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lngym.errors import NetworkStateError
+from lngym.errors import NetworkStateError, NodeError
 from lngym.lnd.client import LndClient
 from lngym.network.native.btcd import BtcdConfig
 from lngym.network.native.runtime import LocalRuntime, Runtime
@@ -156,6 +156,14 @@ class LndNode:
             return client.get_state()
         finally:
             client.close()
+
+    def waits_for_password(self) -> bool:
+        """lnd runs and waits for its wallet to be created or unlocked; False if it does not
+        answer at all."""
+        try:
+            return self.wallet_state() in WAITING_FOR_WALLET
+        except (NodeError, OSError):
+            return False
 
     def open_wallet(self, password: str | None = None) -> str:
         """Create or unlock a password wallet once lnd waits for it; what was done

@@ -29,7 +29,6 @@ from lngym.network.base import (
 )
 from lngym.network.native import bootstrap
 from lngym.network.native.cluster import NativeCluster
-from lngym.network.native.lnd_node import WAITING_FOR_WALLET, LndNode
 from lngym.network.native.payments import (
     failed_result,
     keysend_fields,
@@ -107,8 +106,9 @@ class NativeNetwork(ManagedNetwork):
         self._started = True
 
     def _restore_wallets(self) -> None:
-        """With a swap server the wallets are part of the state: bring them to the scenario's
-        (bootstrap leaves every channel opener the change of its funding)."""
+        """With a swap server the wallets are part of the state: bring them to the keeper's targets
+        (the scenario's, as bootstrap leaves every channel opener the change of its funding; an
+        attached network's as they were at start). Without one, no coin is moved."""
         if self.scenario.swap is not None:
             self._wallets.restore()
 
@@ -159,17 +159,10 @@ class NativeNetwork(ManagedNetwork):
                 try:
                     synced = bool(node.client.get_info().synced_to_chain)
                 except NodeError:
-                    locked = self.cluster.encrypted and self._waits_for_password(node)
+                    locked = self.cluster.encrypted and node.waits_for_password()
                     alive = locked
             infos.append(NodeInfo(name, node.pubkey, node.config.grpc_target, synced, alive, locked))
         return infos
-
-    @staticmethod
-    def _waits_for_password(node: LndNode) -> bool:
-        try:
-            return node.wallet_state() in WAITING_FOR_WALLET
-        except (NodeError, OSError):
-            return False
 
     def down_nodes(self) -> list[str]:
         """Nodes whose lnd process has exited (crashed or killed)."""
