@@ -15,13 +15,13 @@ from __future__ import annotations
 import math
 import os
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lngym.errors import LngymError
 from lngym.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -42,10 +42,6 @@ LABEL_WIDTH, LABEL_HEIGHT = 0.09, 0.035
 #: Up to this many channels, each bar on the graph carries its two shares as text.
 MAX_SHARE_LABELS = 12
 ANSI_BAR = 20
-
-
-class RenderError(LngymError):
-    """A render mode that cannot work here (e.g. ``human`` without a display)."""
 
 
 def ansi_table(scenario: Scenario, ratios: Sequence[float] | np.ndarray, header: str = "") -> str:
@@ -215,15 +211,28 @@ def _degrees(scenario: Scenario) -> Counter[str]:
 
 
 class Window:
-    """``render_mode="human"``: the same figure in a matplotlib window, redrawn on every step."""
+    """``render_mode="human"``: the same figure in a matplotlib window, redrawn on every step.
+
+    Where no window can open (a headless machine, a non-interactive matplotlib backend)
+    it warns once, at construction, and shows nothing: a headless user running
+    Gymnasium's ``check_env`` or a script written for a desktop gets a working env and
+    one clear line, not a failure at ``gym.make``; ``rgb_array`` is the mode that draws there.
+    """
 
     def __init__(self) -> None:
         self._pyplot = _interactive_pyplot()
         self._figure: Any = None
 
+    @property
+    def can_show(self) -> bool:
+        """Whether frames reach a window here."""
+        return self._pyplot is not None
+
     def show(self, figure: Figure) -> None:
         """Put ``figure``'s content in the window (opened on first use) and let it repaint."""
         plt = self._pyplot
+        if plt is None:
+            return
         if self._figure is None or not plt.fignum_exists(self._figure.number):
             self._figure = plt.figure("lngym", figsize=figure.get_size_inches(), dpi=figure.dpi)
         self._figure.clear()
@@ -242,9 +251,9 @@ class Window:
 
 
 def _interactive_pyplot() -> Any:
-    """pyplot on a backend that can open windows, or a RenderError saying why there is none."""
+    """pyplot on a backend that can open windows, or None (with a warning saying why not)."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise RenderError("render_mode='human' needs a display, and neither DISPLAY nor WAYLAND_DISPLAY is set; "
+        return _no_window("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set); "
                           "use render_mode='rgb_array' (or RecordVideo), or run under xvfb-run")
     import matplotlib
     import matplotlib.pyplot as plt
@@ -252,6 +261,11 @@ def _interactive_pyplot() -> Any:
 
     backend = matplotlib.get_backend()
     if backend.lower() not in backend_registry.list_builtin(BackendFilter.INTERACTIVE):
-        raise RenderError(f"render_mode='human' needs a window, but matplotlib's backend is {backend!r}, which "
-                          "cannot open one (set MPLBACKEND=TkAgg or install a GUI toolkit such as tkinter)")
+        return _no_window(f"matplotlib's backend {backend!r} cannot open a window "
+                          "(set MPLBACKEND=TkAgg or install a GUI toolkit such as tkinter)")
     return plt
+
+
+def _no_window(why: str) -> None:
+    warnings.warn(f"render_mode='human' shows nothing here: {why}", RuntimeWarning, stacklevel=4)
+    return None
