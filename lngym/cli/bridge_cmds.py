@@ -20,6 +20,7 @@ from lngym.bridge import (
 )
 from lngym.bridge.publisher import DEFAULT_QUEUE_SIZE
 from lngym.bridge.server import ServerThread
+from lngym.cli.arguments import port, share
 from lngym.envs.registration import ENV_IDS
 from lngym.errors import SettingError
 from lngym.network.base import Network
@@ -53,32 +54,18 @@ def add_server_args(parser: argparse.ArgumentParser, suggestions: bool = False) 
     """Address, token and limits of the WebSocket server (shared with ``simulate --bridge``)."""
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}; others need a token)")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)")
+    parser.add_argument("--port", type=port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)")
     parser.add_argument("--token", default=os.environ.get(TOKEN_ENV) or None,
                         help=f"clients must present this token (default ${TOKEN_ENV})")
     parser.add_argument("--queue-size", type=int, default=DEFAULT_QUEUE_SIZE,
                         help=f"broadcasts a slow client may have waiting before they are dropped (default {DEFAULT_QUEUE_SIZE})")
     parser.add_argument("--dashboard", action="store_true",
                         help="also serve a web page that draws the stream live (same host, its own port, same token)")
-    parser.add_argument("--dashboard-port", type=_port, default=None, metavar="P",
+    parser.add_argument("--dashboard-port", type=port, default=None, metavar="P",
                         help=f"the dashboard's port (default {DEFAULT_DASHBOARD_PORT}, or a free one with --port 0)")
     if suggestions:
-        parser.add_argument("--min-confidence", type=_share, default=0.5,
+        parser.add_argument("--min-confidence", type=share, default=0.5,
                             help="rebalance suggestions below this confidence are ignored (default 0.5)")
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text}")
-    return value
 
 
 def settings_from(args: argparse.Namespace) -> BridgeSettings:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lngym.cli.evaluate_cmds import console, print_evaluation, run_with_progress
-from lngym.cli.simulate_cmds import positive_int
+from lngym.cli.arguments import positive_int
 from lngym.evaluation import EvaluationConfig
 from lngym.evaluation.agents import training_module
 from lngym.policies import BASELINES

@@ -15,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from lngym.cli.simulate_cmds import positive_int
+from lngym.cli.arguments import positive_int
 from lngym.envs.lightning_env import LightningEnv
 from lngym.evaluation import EpisodeResult, Evaluation, EvaluationConfig, evaluate
 from lngym.evaluation.evaluate import BACKEND_ALIASES

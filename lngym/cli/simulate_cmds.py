@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from lngym.cli import bridge_cmds
+from lngym.cli.arguments import positive_float, positive_int
 from lngym.cli.network_cmds import balance_table, running_network
 from lngym.errors import SettingError
 from lngym.network import BACKENDS, Network, make
@@ -39,11 +40,11 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     add_backend_args(sub)
     limit = sub.add_mutually_exclusive_group()
     limit.add_argument("--payments", type=positive_int, help="stop after N payments")
-    limit.add_argument("--duration", type=_positive_float, help="stop after S seconds")
+    limit.add_argument("--duration", type=positive_float, help="stop after S seconds")
     sub.add_argument("--speed", type=_speed, default=None,
                      help="run the workload's clock X times faster; 'max' sends as fast as the network goes "
                           "(default: 1 on live nodes, max on the sim backend)")
-    sub.add_argument("--rate", type=_positive_float, default=None,
+    sub.add_argument("--rate", type=positive_float, default=None,
                      help="send R payments per second instead of at the workload's own arrivals")
     sub.add_argument("--concurrency", type=positive_int, default=4, help="payments in flight (default 4)")
     sub.add_argument("--rebalance-every", type=int, default=0, metavar="N",
@@ -91,28 +92,8 @@ def network_of(args: argparse.Namespace) -> Network:
     return network
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}") from None
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
-    return value
-
-
 def _speed(text: str) -> float:
-    return math.inf if text == "max" else _positive_float(text)
+    return math.inf if text == "max" else positive_float(text)
 
 
 def stats_table(summary: StatsSummary) -> Table:

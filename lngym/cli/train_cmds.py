@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lngym.cli.arguments import positive_int
 from lngym.errors import SettingError
 
 ALGO_NAMES = ("ppo", "maskable-ppo", "dqn", "sac")
@@ -23,14 +24,14 @@ def register(commands: Any, parent: argparse.ArgumentParser) -> None:
     sub.set_defaults(run=cmd_train)
     sub.add_argument("--scenario", required=True, help="scenario name in envs/ or a .toml path")
     sub.add_argument("--algo", choices=ALGO_NAMES, required=True, help="learning algorithm")
-    sub.add_argument("--timesteps", type=_positive_int, default=20_000, help="env steps to train (default 20000)")
-    sub.add_argument("--envs", type=_positive_int, default=1, help="parallel subprocess envs (default 1)")
+    sub.add_argument("--timesteps", type=positive_int, default=20_000, help="env steps to train (default 20000)")
+    sub.add_argument("--envs", type=positive_int, default=1, help="parallel subprocess envs (default 1)")
     sub.add_argument("--out", type=Path, default=Path("runs/model"),
                      help="output directory: model.zip, best_model.zip, checkpoints/ (default runs/model)")
     sub.add_argument("--seed", type=int, default=0, help="training seed; evaluation uses 10000+seed (default 0)")
     sub.add_argument("--eval-every", type=int, default=5_000, metavar="N",
                      help="evaluate on held-out seeds every N steps, keeping the best model; 0: never (default 5000)")
-    sub.add_argument("--eval-episodes", type=_positive_int, default=5, help="episodes per evaluation (default 5)")
+    sub.add_argument("--eval-episodes", type=positive_int, default=5, help="episodes per evaluation (default 5)")
     sub.add_argument("--tensorboard", type=Path, default=None, metavar="DIR", help="write tensorboard logs here")
     sub.add_argument("--finetune-live", type=Path, default=None, metavar="MODEL",
                      help="continue this model on LightningTestnet-v0 (real LND) for --timesteps steps")
@@ -62,8 +63,3 @@ def parse_settings(items: list[str]) -> dict[str, Any]:
     return settings
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text}")
-    return value
