@@ -93,10 +93,9 @@ def test_folder_that_is_not_polars_is_one_line(tmp_path: Path, capsys: pytest.Ca
     assert not (tmp_path / "home").exists()
 
 
-def test_registered_home_gets_the_attach_backend_and_clean_refuses_without_lnd(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A registration whose nodes do not answer: the backend is chosen from the file, nothing is deleted."""
+def test_registered_home_gets_the_attach_backend_and_clean_forgets_only_the_registration(tmp_path: Path) -> None:
+    """A registration whose nodes do not answer: the backend is chosen from the file; `clean`
+    removes lngym's file and nothing else of the home."""
     home = tmp_path / "home"
     home.mkdir()
     node = {"id": "x", "address": "127.0.0.1:1", "macaroon": "m", "cert": "c", "pubkey": "02" + "0" * 64}
@@ -111,11 +110,11 @@ def test_registered_home_gets_the_attach_backend_and_clean_refuses_without_lnd(
     (home / STATE_FILE).write_text(json.dumps(registration))
     network = make("native", home=home)
     assert isinstance(network, AttachNetwork) and network.scenario.nodes == ("alice", "bob")
-    assert main(["--home", str(home), "clean"]) == 1
-    err = capsys.readouterr().err
-    assert "never deletes them" in err and err.count("\n") == 1, err
     with pytest.raises(NetworkStateError, match="no attached node"):
         network.start()
     with pytest.raises(NetworkStateError, match="needs the home"):
         make("attach")
     assert (home / STATE_FILE).exists()
+    (home / "notes.txt").write_text("the user's own file")
+    assert main(["--home", str(home), "clean"]) == 0  # nodes that do not answer: forgotten all the same
+    assert not (home / STATE_FILE).exists() and (home / "notes.txt").read_text() == "the user's own file"

@@ -29,8 +29,10 @@ from lngym.scenario import Scenario
 
 
 def _not_ours(what: str) -> UnsupportedError:
-    return UnsupportedError(f"{what}: lngym did not start the attached nodes and never stops, restarts, "
-                            "rebuilds or deletes them")
+    """The refusal of an operation on processes lngym did not start, worded so the CLI's
+    ``lngym down:`` prefix does not repeat the operation's name."""
+    return UnsupportedError(f"lngym did not start the attached nodes, so it does not {what} them "
+                            "(`lngym clean` forgets the registration and leaves them running)")
 
 
 class Answering:
@@ -160,14 +162,18 @@ class AttachNetwork(NativeNetwork):
         self.cluster.close_clients()
 
     def up(self) -> None:
-        raise _not_ours("up")
+        raise _not_ours("start")
 
     def down(self) -> None:
-        raise _not_ours("down")
+        raise _not_ours("stop")
 
     def clean(self) -> None:
-        raise UnsupportedError(f"clean: lngym did not start the attached nodes and never deletes them; "
-                               f"remove {self.home / STATE_FILE} to forget the registration")
+        """Forget the registration — lngym's only file in the home — and leave the nodes
+        running untouched: what a user means by cleaning up an attachment."""
+        self.stop()
+        (self.home / STATE_FILE).unlink(missing_ok=True)
+        if self.home.is_dir() and not any(self.home.iterdir()):
+            self.home.rmdir()
 
     def restart_node(self, name: str) -> None:
         raise _not_ours("restart")
@@ -235,7 +241,7 @@ class AttachNetwork(NativeNetwork):
         to what they held at ``start()``, as on a native network (``WalletKeeper``).
         """
         if hard:
-            raise _not_ours("reset_balances(hard=True)")
+            raise _not_ours("rebuild")
         down = self.down_nodes()
         if down:
             stuck = [f"{r.a}-{r.b}" for r in self.cluster.channel_records if r.a in down or r.b in down]
